@@ -1,0 +1,24 @@
+/**
+ * One jest run, four projects: `npx jest --selectProjects infra` (or service, helm, e2e) runs one.
+ * TypeScript goes through ts-jest with isolatedModules (type checking is `npm run typecheck`).
+ * @type {import('jest').Config}
+ */
+const tsJest = ['ts-jest', { isolatedModules: true }];
+const project = (name, extra = {}) => ({
+  displayName: name,
+  testEnvironment: 'node',
+  roots: [`<rootDir>/test/${name}`],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': tsJest },
+  ...extra,
+});
+
+module.exports = {
+  projects: [
+    project('infra', { snapshotSerializers: ['<rootDir>/test/infra/asset-hash-serializer.js'] }),
+    project('service'),
+    project('helm'),
+    project('e2e'),
+  ],
+  testTimeout: 60000,
+};
