@@ -1,0 +1,50 @@
+import type { StageConfigInput } from './schema';
+
+/**
+ * dev: the cheapest shape that still runs everything: two zones, one NAT gateway, a single cache node,
+ * spot capacity first, and data that is destroyed with the stack. Replace the account, the zone id and
+ * the domain with yours before `cdk deploy --all -c stage=dev` (see docs/DEPLOY.md).
+ */
+export const dev: StageConfigInput = {
+  appName: 'eksref',
+  stage: 'dev',
+  env: { account: '111111111111', region: 'eu-west-1' },
+  availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+  dns: {
+    domainName: 'api.dev.example.com',
+    hostedZoneId: 'Z0DEVEXAMPLE000000001',
+    hostedZoneName: 'dev.example.com',
+  },
+  identityMode: 'irsa',
+  cluster: {
+    kubernetesVersion: '1.35',
+    endpointAccess: 'public-and-private',
+    systemNodeGroup: { instanceTypes: ['m7i.large'], minSize: 2, maxSize: 3, desiredSize: 2 },
+    karpenter: {
+      version: '1.15.0',
+      cpuLimit: 32,
+      memoryLimitGi: 128,
+      instanceCategories: ['c', 'm', 'r'],
+      capacityTypes: ['spot', 'on-demand'],
+    },
+    albControllerVersion: 'v3.2.2',
+    externalDnsChartVersion: '1.19.0',
+    metricsServerChartVersion: '3.13.0',
+  },
+  network: {
+    natGateways: 1,
+    interfaceEndpoints: ['ecr.api', 'ecr.dkr', 'sts'],
+    flowLogRetentionDays: 30,
+    cidr: '10.10.0.0/16',
+  },
+  cache: { engine: 'valkey', engineVersion: '8.1', nodeType: 'cache.t4g.micro', replicasPerShard: 0 },
+  data: { removalPolicy: 'destroy', deletionProtection: false, pointInTimeRecovery: true },
+  service: {
+    imageTag: '0.1.0',
+    appVersion: '0.1.0',
+    logLevel: 'debug',
+    minReplicas: 2,
+    maxReplicas: 4,
+    chartValues: {},
+  },
+};

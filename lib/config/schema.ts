@@ -1,0 +1,225 @@
+/**
+ * The configuration of one stage, parsed by zod at synth time. Each stage has one file next to this
+ * one (`local.ts`, `dev.ts`, `staging.ts`, `prod.ts`) holding a plain object that `loadStageConfig`
+ * parses; a bad value stops synth with an error naming the key path (e.g. `cluster.karpenter.cpuLimit`).
+ */
+import { z } from 'zod';
+
+import { local } from './local';
+import { dev } from './dev';
+import { staging } from './staging';
+import { prod } from './prod';
+
+export const STAGES = ['local', 'dev', 'staging', 'prod'] as const;
+export type StageName = (typeof STAGES)[number];
+
+/** Kubernetes versions in EKS standard support (November 2026) that aws-eks-v2 and a kubectl layer cover. */
+export const KUBERNETES_VERSIONS = ['1.34', '1.35', '1.36'] as const;
+export const DEFAULT_KUBERNETES_VERSION = '1.35';
+
+const dnsLabel = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+const hostName = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const semver = /^\d+\.\d+\.\d+$/;
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+
+const systemNodeGroupSchema = z
+  .object({
+    /** EC2 instance types of the managed node group that hosts the system pods (Karpenter, controllers). */
+    instanceTypes: z
+      .array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, 'expected an instance type like m7g.large'))
+      .min(1),
+    minSize: nonNegativeInt,
+    maxSize: positiveInt,
+    desiredSize: nonNegativeInt,
+  })
+  .refine((g) => g.minSize <= g.desiredSize && g.desiredSize <= g.maxSize, {
+    message: 'expected minSize <= desiredSize <= maxSize',
+    path: ['desiredSize'],
+  });
+
+const karpenterSchema = z.object({
+  /** Karpenter v1 release (charts karpenter-crd and karpenter share it), pinned, without the leading `v`. */
+  version: z.string().regex(/^1\.\d+\.\d+$/, 'expected a Karpenter v1 release like 1.15.0'),
+  /** NodePool limit on the sum of CPUs of the nodes Karpenter launches. */
+  cpuLimit: positiveInt,
+  /** NodePool limit on the sum of memory (GiB) of the nodes Karpenter launches. */
+  memoryLimitGi: positiveInt,
+  /** `karpenter.k8s.aws/instance-category` values the default NodePool may use (c, m, r, ...). */
+  instanceCategories: z.array(z.string().regex(/^[a-z]$/, 'expected a one-letter instance category')).min(1),
+  capacityTypes: z.array(z.enum(['spot', 'on-demand'])).min(1),
+});
+
+const clusterSchema = z.object({
+  kubernetesVersion: z.enum(KUBERNETES_VERSIONS).default(DEFAULT_KUBERNETES_VERSION),
+  endpointAccess: z.enum(['public', 'private', 'public-and-private']),
+  /** IAM principal (role or user ARN) given cluster-admin through an EKS access entry. */
+  adminPrincipalArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, 'expected an IAM role or user ARN')
+    .optional(),
+  systemNodeGroup: systemNodeGroupSchema,
+  karpenter: karpenterSchema,
+  /** AWS Load Balancer Controller version, e.g. v2.14.1 (aws-eks-v2 AlbControllerVersion). */
+  albControllerVersion: z.string().regex(/^v\d+\.\d+\.\d+$/, 'expected a version like v2.14.1'),
+  externalDnsChartVersion: z.string().regex(semver, 'expected a chart version like 1.19.0'),
+  metricsServerChartVersion: z.string().regex(semver, 'expected a chart version like 3.13.0'),
+});
+
+const networkSchema = z.object({
+  /** NAT gateways: 1 is cheap (dev), one per AZ survives the loss of a zone (prod). */
+  natGateways: z.number().int().min(1).max(3),
+  /** Interface VPC endpoints by service name suffix (`ecr.api` → com.amazonaws.<region>.ecr.api). */
+  interfaceEndpoints: z.array(
+    z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)*$/, 'expected a service like ecr.api'),
+  ),
+  flowLogRetentionDays: positiveInt,
+  cidr: z
+    .string()
+    .regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-4])$/, 'expected an IPv4 CIDR between /16 and /24'),
+});
+
+const cacheSchema = z.object({
+  engine: z.enum(['valkey', 'redis']).default('valkey'),
+  engineVersion: z.string().regex(/^\d+(\.\d+)*$/, 'expected an engine version like 8.1'),
+  nodeType: z.string().regex(/^cache\.[a-z0-9-]+\.[a-z0-9]+$/, 'expected a node type like cache.t4g.micro'),
+  /** Replicas of the single shard; > 0 turns on automatic failover and Multi-AZ. */
+  replicasPerShard: z.number().int().min(0).max(5),
+  /** Days of automatic snapshots (0 disables them). */
+  snapshotRetentionDays: z.number().int().min(0).max(35).default(0),
+});
+
+const dataSchema = z.object({
+  removalPolicy: z.enum(['destroy', 'retain']),
+  deletionProtection: z.boolean(),
+  pointInTimeRecovery: z.boolean(),
+  /** Days after which non-current avatar object versions are deleted. */
+  noncurrentVersionExpirationDays: positiveInt.default(30),
+});
+
+const serviceSchema = z
+  .object({
+    /** Tag of the image asset pushed to the bootstrap ECR repository is the asset hash; this tag labels the release. */
+    imageTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'expected a Docker tag'),
+    appVersion: z.string().min(1),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
+    minReplicas: positiveInt,
+    maxReplicas: positiveInt,
+    /** Raw Helm values merged last over the computed ones (deep merge, objects only). */
+    chartValues: z.record(z.string(), z.unknown()).default({}),
+  })
+  .refine((s) => s.minReplicas <= s.maxReplicas, {
+    message: 'expected minReplicas <= maxReplicas',
+    path: ['maxReplicas'],
+  });
+
+export const stageConfigSchema = z
+  .object({
+    appName: z.string().max(20).regex(dnsLabel, 'expected a lowercase DNS label (a-z, 0-9, -)'),
+    stage: z.enum(STAGES),
+    env: z.object({
+      account: z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id'),
+      region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a region like eu-west-1'),
+    }),
+    availabilityZones: z
+      .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'expected a zone like eu-west-1a'))
+      .min(2)
+      .max(3),
+    dns: z.object({
+      /** The service's host name (the certificate and the Ingress use it), e.g. api.dev.example.com. */
+      domainName: z.string().regex(hostName, 'expected a lowercase host name'),
+      hostedZoneId: z
+        .string()
+        .regex(/^Z[A-Z0-9]{1,31}$/, 'expected a Route 53 hosted zone id like Z0123456789ABC'),
+      hostedZoneName: z.string().regex(hostName, 'expected a lowercase zone name without trailing dot'),
+    }),
+    identityMode: z.enum(['irsa', 'pod-identity']).default('irsa'),
+    cluster: clusterSchema,
+    network: networkSchema,
+    cache: cacheSchema,
+    data: dataSchema,
+    service: serviceSchema,
+    /** Extra tags for every resource (Application and Environment are always set). */
+    tags: z.record(z.string(), z.string()).default({}),
+  })
+  .superRefine((c, ctx) => {
+    c.availabilityZones.forEach((az, i) => {
+      if (!az.startsWith(c.env.region)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['availabilityZones', i],
+          message: `zone ${az} is not in region ${c.env.region}`,
+        });
+      }
+    });
+    if (new Set(c.availabilityZones).size !== c.availabilityZones.length) {
+      ctx.addIssue({ code: 'custom', path: ['availabilityZones'], message: 'zones must be distinct' });
+    }
+    const { domainName, hostedZoneName } = c.dns;
+    if (domainName !== hostedZoneName && !domainName.endsWith(`.${hostedZoneName}`)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dns', 'domainName'],
+        message: `${domainName} is not in zone ${hostedZoneName}`,
+      });
+    }
+    if (c.network.natGateways > c.availabilityZones.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['network', 'natGateways'],
+        message: 'more NAT gateways than availability zones',
+      });
+    }
+  });
+
+/** A parsed, validated stage configuration (defaults applied). */
+export type StageConfig = z.infer<typeof stageConfigSchema>;
+/** What a stage file writes (fields with defaults may be left out). */
+export type StageConfigInput = z.input<typeof stageConfigSchema>;
+
+/** Thrown when a stage configuration does not parse; the message names every bad key path. */
+export class StageConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly issues: readonly { path: string; message: string }[],
+  ) {
+    super(
+      `Invalid stage configuration ${source}:\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`,
+    );
+    this.name = 'StageConfigError';
+  }
+}
+
+/** Parses any value as a stage configuration, or throws a StageConfigError naming the bad keys. */
+export function parseStageConfig(raw: unknown, source = 'config'): StageConfig {
+  const result = stageConfigSchema.safeParse(raw);
+  if (!result.success) {
+    throw new StageConfigError(
+      source,
+      result.error.issues.map((issue) => ({
+        path: issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)',
+        message: issue.message,
+      })),
+    );
+  }
+  return result.data;
+}
+
+const STAGE_FILES: Record<StageName, StageConfigInput> = { local, dev, staging, prod };
+
+/** Loads and parses `lib/config/<name>.ts`; throws naming `stage` for an unknown name or the bad key paths. */
+export function loadStageConfig(name: string): StageConfig {
+  if (!(STAGES as readonly string[]).includes(name)) {
+    throw new StageConfigError(`'${name}'`, [
+      { path: 'stage', message: `unknown stage, expected one of ${STAGES.join(', ')}` },
+    ]);
+  }
+  const config = parseStageConfig(STAGE_FILES[name as StageName], `lib/config/${name}.ts`);
+  if (config.stage !== name) {
+    throw new StageConfigError(`lib/config/${name}.ts`, [
+      { path: 'stage', message: `file of stage ${name} says ${config.stage}` },
+    ]);
+  }
+  return config;
+}
