@@ -1,0 +1,355 @@
+/**
+ * The one typed mapper from the CDK service stack to the Helm chart `helm/eks-service`.
+ *
+ * `ServiceChartValues` mirrors `helm/eks-service/values.yaml` key for key (the chart's
+ * `values.schema.json` is the authority; `test/helm/values-mapper.test.ts` proves the mapper's output
+ * validates against it and renders). `serviceChartValues()` turns what the stacks know (resource
+ * names, ARNs, the image, the domain) into the values the stack hands to the Helm release.
+ *
+ * Values may hold CDK tokens (unresolved strings) at synth time, so nothing here checks a string's
+ * format; it only checks presence and combinations. The chart's schema checks formats at deploy time,
+ * once CloudFormation has resolved the tokens.
+ */
+
+/** How the pods get AWS credentials: IRSA (service account annotation) or EKS Pod Identity (an association). */
+export type IdentityMode = 'irsa' | 'pod-identity';
+
+/** The log levels the service accepts (`LOG_LEVEL`). */
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+/** `whenUnsatisfiable` of a topology spread constraint. */
+export type SpreadPolicy = 'DoNotSchedule' | 'ScheduleAnyway';
+
+/** An integer, or a percentage like `"25%"`. */
+export type IntOrPercent = number | string;
+
+export interface ImageValues {
+  readonly repository: string;
+  readonly tag: string;
+  readonly digest: string;
+  readonly pullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+}
+
+export interface IdentityValues {
+  readonly mode: IdentityMode;
+  /** The app role's ARN; rendered as `eks.amazonaws.com/role-arn` only in `irsa` mode. */
+  readonly roleArn: string;
+}
+
+export interface AwsValues {
+  readonly region: string;
+  /** `AWS_ENDPOINT_URL`: an emulator's endpoint, never set on AWS. */
+  readonly endpointUrl: string;
+  readonly identity: IdentityValues;
+}
+
+export interface ServiceAccountValues {
+  readonly create: boolean;
+  readonly name: string;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+export interface RedisValues {
+  readonly url: string;
+  readonly host: string;
+  /** A number, or a string of digits (an ElastiCache port attribute is a string token). */
+  readonly port: number | string;
+  readonly tls: boolean;
+  readonly replicationGroupId: string;
+  readonly authSecretArn: string;
+}
+
+export interface AppConfigValues {
+  readonly port: number;
+  readonly appVersion: string;
+  readonly logLevel: LogLevel;
+  readonly apiBaseUrl: string;
+  readonly maxConnections: number;
+  readonly avatarMaxBytes: number;
+  readonly shutdownTimeoutMs: number;
+  readonly usersTable: string;
+  readonly messagesTable: string;
+  readonly avatarsBucket: string;
+  readonly messagesQueueUrl: string;
+  readonly redis: RedisValues;
+}
+
+export interface SecretsValues {
+  /** Name of an existing Kubernetes Secret (created outside the chart); empty: none. */
+  readonly existingSecret: string;
+  /** Key in that Secret for each variable. */
+  readonly keys: { readonly SECRET_KEY: string; readonly DB_PASSWORD: string };
+}
+
+export interface ServiceValues {
+  readonly type: 'ClusterIP' | 'NodePort';
+  readonly port: number;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+export interface IngressValues {
+  readonly enabled: boolean;
+  readonly className: string;
+  readonly host: string;
+  readonly certificateArn: string;
+  readonly scheme: 'internet-facing' | 'internal';
+  readonly sslPolicy: string;
+  readonly groupName: string;
+  readonly loadBalancerAttributes: string;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+export interface ProbeTiming {
+  readonly initialDelaySeconds: number;
+  readonly periodSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly failureThreshold: number;
+  readonly successThreshold: number;
+}
+
+export interface HpaValues {
+  readonly enabled: boolean;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly targetCPUUtilizationPercentage: number;
+  readonly targetMemoryUtilizationPercentage: number;
+  /** `spec.behavior` of the HorizontalPodAutoscaler (autoscaling/v2), as Kubernetes spells it. */
+  readonly behavior: Readonly<Record<string, unknown>>;
+}
+
+export interface PdbValues {
+  readonly enabled: boolean;
+  /** Used when set (not empty); otherwise `maxUnavailable`. */
+  readonly minAvailable: IntOrPercent;
+  readonly maxUnavailable: IntOrPercent;
+}
+
+export interface TopologySpreadValues {
+  readonly enabled: boolean;
+  readonly maxSkew: number;
+  readonly zone: SpreadPolicy;
+  readonly node: SpreadPolicy;
+}
+
+/** What the api and the worker Deployments share. */
+export interface WorkloadValues {
+  readonly command: readonly string[];
+  readonly replicaCount: number;
+  readonly resources: Readonly<Record<string, unknown>>;
+  readonly autoscaling: HpaValues;
+  readonly podDisruptionBudget: PdbValues;
+  readonly maxSurge: IntOrPercent;
+  readonly terminationGracePeriodSeconds: number;
+  readonly preStopSleepSeconds: number;
+  readonly topologySpread: TopologySpreadValues;
+  readonly podAnnotations: Readonly<Record<string, string>>;
+  readonly podLabels: Readonly<Record<string, string>>;
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  readonly tolerations: readonly Readonly<Record<string, unknown>>[];
+  readonly affinity: Readonly<Record<string, unknown>>;
+  readonly priorityClassName: string;
+}
+
+export interface ApiValues extends WorkloadValues {
+  readonly probes: {
+    readonly startup: ProbeTiming;
+    readonly liveness: ProbeTiming;
+    readonly readiness: ProbeTiming;
+  };
+}
+
+export interface WorkerValues extends WorkloadValues {
+  readonly enabled: boolean;
+}
+
+export interface NetworkPolicyValues {
+  readonly enabled: boolean;
+  /** NetworkPolicy peers allowed to reach the api port; empty: any source (the ALB's addresses are not known ahead). */
+  readonly ingressFrom: readonly Readonly<Record<string, unknown>>[];
+  readonly egress: {
+    readonly awsApiCidrs: readonly string[];
+    readonly redisCidrs: readonly string[];
+    readonly dns: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> };
+    readonly extra: readonly Readonly<Record<string, unknown>>[];
+  };
+}
+
+export interface MetricsValues {
+  readonly serviceMonitor: {
+    readonly enabled: boolean;
+    readonly interval: string;
+    readonly scrapeTimeout: string;
+    readonly labels: Readonly<Record<string, string>>;
+  };
+  readonly grafanaDashboard: {
+    readonly enabled: boolean;
+    readonly labels: Readonly<Record<string, string>>;
+    readonly annotations: Readonly<Record<string, string>>;
+  };
+}
+
+/** Every key of `helm/eks-service/values.yaml`. */
+export interface ServiceChartValues {
+  readonly nameOverride: string;
+  readonly fullnameOverride: string;
+  readonly commonLabels: Readonly<Record<string, string>>;
+  readonly image: ImageValues;
+  readonly imagePullSecrets: readonly { readonly name: string }[];
+  readonly aws: AwsValues;
+  readonly serviceAccount: ServiceAccountValues;
+  readonly config: AppConfigValues;
+  readonly secrets: SecretsValues;
+  readonly podSecurityContext: Readonly<Record<string, unknown>>;
+  readonly securityContext: Readonly<Record<string, unknown>>;
+  readonly tmpVolume: { readonly sizeLimit: string };
+  readonly service: ServiceValues;
+  readonly ingress: IngressValues;
+  readonly api: ApiValues;
+  readonly worker: WorkerValues;
+  readonly networkPolicy: NetworkPolicyValues;
+  readonly metrics: MetricsValues;
+  readonly tests: { readonly enabled: boolean };
+}
+
+/** Any subset of the values, nested: what Helm merges over the chart's defaults. */
+export type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { -readonly [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+export type ServiceChartValueOverrides = DeepPartial<ServiceChartValues>;
+
+/** Where the Redis (ElastiCache) endpoint comes from: exactly one of `replicationGroupId`, `host` or `url`. */
+export interface ServiceChartRedisInput {
+  /** The app resolves the primary endpoint through the ElastiCache API at start-up. */
+  readonly replicationGroupId?: string;
+  readonly host?: string;
+  /** @default 6379 (the chart's default) */
+  readonly port?: number | string;
+  /** `redis://` or `rediss://`; must not carry a password. */
+  readonly url?: string;
+  /** @default true */
+  readonly tls?: boolean;
+  /** Secrets Manager secret with the AUTH token; the app reads it itself (no secret value in the chart). */
+  readonly authSecretArn?: string;
+}
+
+/** A replica range for one Deployment's HorizontalPodAutoscaler. */
+export interface ReplicaBounds {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+}
+
+/** What the CDK service stack knows, as plain strings or tokens. */
+export interface ServiceChartValuesInput {
+  readonly image: { readonly repository: string; readonly tag: string };
+  readonly identity: { readonly mode: IdentityMode; readonly roleArn: string };
+  /** Fixed so that a Pod Identity association (namespace + name) can be created before the release. */
+  readonly serviceAccountName: string;
+  readonly region: string;
+  readonly usersTableName: string;
+  readonly messagesTableName: string;
+  readonly avatarsBucketName: string;
+  readonly messagesQueueUrl: string;
+  readonly redis: ServiceChartRedisInput;
+  /** @default the image tag */
+  readonly appVersion?: string;
+  /** @default 'info' (the chart's default) */
+  readonly logLevel?: LogLevel;
+  /** The service's public host name (Ingress rule and external-dns). */
+  readonly hostName: string;
+  /** ACM certificate for `hostName`. */
+  readonly certificateArn: string;
+  /** @default the chart's defaults (api 2–6) */
+  readonly apiReplicas?: ReplicaBounds;
+  /** @default the chart's defaults (worker 1–4) */
+  readonly workerReplicas?: ReplicaBounds;
+  /** VPC CIDR: narrows the NetworkPolicy's Redis egress to it. @default the chart's private ranges */
+  readonly vpcCidr?: string;
+  /**
+   * Raw values merged last (objects deep-merged, arrays and scalars replaced), e.g. a stage's
+   * `service.chartValues`.
+   * @default {}
+   */
+  readonly overrides?: ServiceChartValueOverrides | Readonly<Record<string, unknown>>;
+}
+
+type Json = { [key: string]: unknown };
+
+const isPlainObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Helm's merge: objects deep-merged, everything else (arrays included) replaced by the override. */
+export function mergeValues<T extends object>(base: T, override: object | undefined): T {
+  if (!override) return base;
+  const out: Json = { ...(base as Json) };
+  for (const [key, value] of Object.entries(override)) {
+    if (value === undefined) continue;
+    const current = out[key];
+    out[key] = isPlainObject(current) && isPlainObject(value) ? mergeValues(current, value) : value;
+  }
+  return out as T;
+}
+
+function redisValues(redis: ServiceChartRedisInput): DeepPartial<RedisValues> {
+  const sources = (['replicationGroupId', 'host', 'url'] as const).filter((k) => redis[k] !== undefined);
+  if (sources.length !== 1) {
+    throw new Error(
+      `serviceChartValues: redis needs exactly one of replicationGroupId, host or url (got ${sources.length ? sources.join(', ') : 'none'})`,
+    );
+  }
+  const values: DeepPartial<RedisValues> = {
+    ...(redis.replicationGroupId !== undefined && { replicationGroupId: redis.replicationGroupId }),
+    ...(redis.host !== undefined && { host: redis.host }),
+    ...(redis.port !== undefined && { port: redis.port }),
+    ...(redis.url !== undefined && { url: redis.url }),
+    ...(redis.tls !== undefined && { tls: redis.tls }),
+    ...(redis.authSecretArn !== undefined && { authSecretArn: redis.authSecretArn }),
+  };
+  return values;
+}
+
+function replicaValues(bounds: ReplicaBounds | undefined): DeepPartial<WorkloadValues> | undefined {
+  if (!bounds) return undefined;
+  // Plain numbers only: a token number would be a huge negative value, not a range to check.
+  if (bounds.minReplicas > bounds.maxReplicas) {
+    throw new Error(
+      `serviceChartValues: minReplicas (${bounds.minReplicas}) must not exceed maxReplicas (${bounds.maxReplicas})`,
+    );
+  }
+  return {
+    replicaCount: bounds.minReplicas,
+    autoscaling: { minReplicas: bounds.minReplicas, maxReplicas: bounds.maxReplicas },
+  };
+}
+
+/**
+ * The chart values for one release: only what the stacks compute; everything else stays at the
+ * chart's defaults (a value has one home). `overrides` are merged last.
+ */
+export function serviceChartValues(input: ServiceChartValuesInput): ServiceChartValueOverrides {
+  const irsa = input.identity.mode === 'irsa';
+  const computed: ServiceChartValueOverrides = {
+    image: { repository: input.image.repository, tag: input.image.tag },
+    aws: {
+      region: input.region,
+      identity: irsa ? { mode: 'irsa', roleArn: input.identity.roleArn } : { mode: 'pod-identity' },
+    },
+    serviceAccount: { create: true, name: input.serviceAccountName },
+    config: {
+      appVersion: input.appVersion ?? input.image.tag,
+      ...(input.logLevel !== undefined && { logLevel: input.logLevel }),
+      usersTable: input.usersTableName,
+      messagesTable: input.messagesTableName,
+      avatarsBucket: input.avatarsBucketName,
+      messagesQueueUrl: input.messagesQueueUrl,
+      redis: redisValues(input.redis),
+    },
+    ingress: { enabled: true, host: input.hostName, certificateArn: input.certificateArn },
+    ...(input.apiReplicas && { api: replicaValues(input.apiReplicas) }),
+    ...(input.workerReplicas && { worker: replicaValues(input.workerReplicas) }),
+    ...(input.vpcCidr !== undefined && { networkPolicy: { egress: { redisCidrs: [input.vpcCidr] } } }),
+  };
+  return mergeValues(computed, input.overrides);
+}
