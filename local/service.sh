@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# local/service.sh build | start [port] | env — builds the service (tsc, skipped when up to date)
+# and runs the api and the worker as background processes against the deployed local stack.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cmd="${1:-start}"
+
+# The service's environment (API.md), from the stack outputs cdklocal wrote.
+service_env() {
+  [ -f "$STATE/outputs.json" ] || die "no stack outputs at $STATE/outputs.json: run npm run local first"
+  node -e '
+    const all = Object.values(require(process.argv[1])).reduce((a, o) => ({ ...a, ...o }), {});
+    const need = { USERS_TABLE: "UsersTableName", MESSAGES_TABLE: "MessagesTableName",
+      AVATARS_BUCKET: "AvatarsBucketName", MESSAGES_QUEUE_URL: "MessagesQueueUrl" };
+    for (const [env, out] of Object.entries(need)) {
+      if (!all[out]) { console.error(`stack output ${out} missing in ${process.argv[1]}`); process.exit(1); }
+      console.log(`${env}=${all[out]}`);
+    }' "$STATE/outputs.json"
+  echo "REDIS_URL=$REDIS_URL"
+  echo "LOG_LEVEL=${LOG_LEVEL:-info}"
+  echo "APP_VERSION=local"
+}
+
+case "$cmd" in
+  build)
+    stamp="$ROOT/service/dist/.built"
+    if [ -f "$stamp" ] && [ -z "$(find "$ROOT/service/src" "$ROOT/service/tsconfig.json" -newer "$stamp" -print -quit)" ]; then
+      say "service: build up to date"; exit 0
+    fi
+    t0=$(now)
+    (cd "$ROOT" && npm run build -w service >"$LOGS/service-build.log" 2>&1) ||
+      { tail -n 20 "$LOGS/service-build.log" >&2; die "service build failed (log: $LOGS/service-build.log)"; }
+    touch "$stamp"
+    say "service: built in $(elapsed "$t0")"
+    ;;
+  env) service_env ;;
+  start)
+    port="${2:-8080}"
+    envfile="$STATE/service.env"
+    service_env >"$envfile"
+    if pid_alive "$STATE/pids/api.pid" && curl -fsS --max-time 2 "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 &&
+      cmp -s "$envfile" "$STATE/service.env.running" && [ ! "$ROOT/service/dist/.built" -nt "$STATE/service.env.running" ]; then
+      say "api: already running and ready on http://127.0.0.1:$port (pid $(cat "$STATE/pids/api.pid"))"; exit 0
+    fi
+    stop_pidfile api; stop_pidfile worker
+    set -a; source "$envfile"; set +a
+    export PORT="$port"
+    start_background api "$LOGS/api.log" node "$ROOT/service/dist/server.js"
+    start_background worker "$LOGS/worker.log" node "$ROOT/service/dist/worker.js"
+    t0=$(now)
+    wait_for "api /readyz on port $port" "${API_START_TIMEOUT:-60}" "$LOGS/api.log" \
+      curl -fsS --max-time 3 "http://127.0.0.1:$port/readyz"
+    pid_alive "$STATE/pids/worker.pid" || { tail -n 15 "$LOGS/worker.log" >&2; die "worker exited (log: $LOGS/worker.log)"; }
+    cp "$envfile" "$STATE/service.env.running"
+    say "api: ready on http://127.0.0.1:$port after $(elapsed "$t0") (pid $(cat "$STATE/pids/api.pid")); worker pid $(cat "$STATE/pids/worker.pid")"
+    ;;
+  *) die "usage: local/service.sh build | start [port] | env" ;;
+esac

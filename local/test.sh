@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# npm test — every test of the project, from a fresh clone:
+#   installs what is missing (npm ci, Python venv, Helm/kubeconform/actionlint via local/tools),
+#   brings up the local environment exactly as `npm run local` does (emulator, Redis, cdklocal
+#   deploy of the local stage, api + worker), runs type-check and lint, every jest project
+#   (infra, service, helm, e2e) and every script in local/checks/ (helm lint + kubeconform,
+#   cfn-lint, actionlint), prints a summary, and stops what it started.
+# Extra arguments go to jest, e.g. `npm test -- --selectProjects service`.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+API_PORT="${LOCAL_API_PORT:-8080}"
+export E2E_BASE_URL="http://127.0.0.1:$API_PORT"
+results=()
+failed=0
+record() { results+=("$(printf '%-5s %-28s %s' "$1" "$2" "$3")"); [ "$1" = ok ] || failed=$((failed + 1)); }
+
+# run_phase <name> <command...>: runs one phase, times it, records pass/fail, never aborts the run.
+run_phase() {
+  local name="$1"; shift
+  local t0; t0=$(now)
+  step "$name"
+  if "$@"; then record ok "$name" "$(elapsed "$t0")"; else record FAIL "$name" "$(elapsed "$t0")"; fi
+}
+
+started_here=0
+cleanup() { if [ "$started_here" = 1 ] && [ "${KEEP_LOCAL:-0}" != 1 ]; then bash "$ROOT/local/down.sh" >/dev/null 2>&1 || true; fi; }
+trap cleanup EXIT
+
+check_prerequisites
+t0=$(now); ensure_node_modules; ensure_venv; record ok "install" "$(elapsed "$t0")"
+
+if ! pid_alive "$STATE/pids/api.pid" && ! pid_alive "$STATE/pids/emulator.pid"; then started_here=1; fi
+if ! run_phase "local environment (npm run local)" bash "$ROOT/local/up.sh"; then
+  say "the local environment did not come up; the tests that need it will fail (logs: $LOGS)"
+fi
+
+run_phase "typecheck" npx tsc --noEmit -p tsconfig.json
+run_phase "lint" npm run --silent lint
+
+jest_json="$STATE/jest-results.json"
+rm -f "$jest_json"
+run_phase "jest (infra, service, helm, e2e)" npx jest --ci --json --outputFile="$jest_json" "$@"
+
+for check in "$ROOT"/local/checks/*.sh; do
+  [ -e "$check" ] || continue
+  run_phase "check $(basename "$check" .sh)" bash "$check"
+done
+
+echo
+echo "Summary"
+printf '  %s\n' "${results[@]}"
+if [ -f "$jest_json" ]; then
+  node -e 'const r = require(process.argv[1]);
+    console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));' "$jest_json"
+fi
+echo "phases: $(( ${#results[@]} - failed )) passed, $failed failed"
+[ "$failed" -eq 0 ]
