@@ -97,5 +97,5 @@ start_background() {
   echo $! >"$STATE/pids/$name.pid"
 }
 
-emulator_healthy() { curl -fsS --max-time 2 "$AWS_ENDPOINT_URL/_localstack/health" >/dev/null; }
+emulator_healthy() { curl -fsS --max-time 2 "$AWS_ENDPOINT_URL/_localstack/health" >/dev/null 2>&1; }
 redis_healthy() { redis-cli -p "$REDIS_PORT" -h 127.0.0.1 ping 2>/dev/null | grep -q PONG; }
