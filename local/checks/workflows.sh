@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks the GitHub Actions workflows in .github/workflows/ (and local actions in .github/actions/):
-#   1. actionlint (installed by local/tools/actionlint.sh; runs shellcheck on `run:` scripts when
-#      shellcheck is on PATH, as it is on GitHub's runners),
+#   1. actionlint (installed by local/tools/actionlint.sh); it also lints `run:` scripts with
+#      ShellCheck when that is on PATH, as it is on GitHub's runners,
 #   2. the project's pipeline policy, which actionlint does not know:
 #      - every `uses:` of a third-party action or reusable workflow is pinned to a full 40-hex commit
 #        SHA with a version comment (`# vX.Y.Z`); local `./` references are exempt,
@@ -33,6 +33,10 @@ if ! "$actionlint_bin" -no-color; then
 fi
 
 # The policy checks, in Node with the `yaml` package (a root devDependency) for line numbers.
+if [ ! -d node_modules/yaml ]; then
+  echo "workflows.sh: node_modules/yaml is missing; run \`npm ci\` first" >&2
+  exit 1
+fi
 if ! node - <<'NODE'; then
 const fs = require('fs');
 const path = require('path');

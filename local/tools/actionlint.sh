@@ -5,7 +5,7 @@
 #
 #   bash local/tools/actionlint.sh        # prints the path of the linked binary
 #
-# Needs: go (1.24+). Override the cache root with EKS_CDK_REFERENCE_CACHE.
+# Needs: go (1.24+). Override the cache root with EKS_CDK_REFERENCE_CACHE (as local/tools/go-tool.sh).
 set -euo pipefail
 
 ACTIONLINT_VERSION="1.7.12"
@@ -23,18 +23,22 @@ installed_version() {
   "$1" -version 2>/dev/null | head -n 1 | sed 's/^v//'
 }
 
-if [[ -x "$cached_bin" && "$(installed_version "$cached_bin")" == "$ACTIONLINT_VERSION" ]]; then
-  log "actionlint $ACTIONLINT_VERSION already cached in $cache_dir"
-else
+mkdir -p "$cache_root"
+(
+  # One builder at a time (two `npm test` runs on one machine share the cache).
+  flock 9
+  if [[ -x "$cached_bin" && "$(installed_version "$cached_bin")" == "$ACTIONLINT_VERSION" ]]; then
+    log "actionlint $ACTIONLINT_VERSION already cached in $cache_dir"
+    exit 0
+  fi
   if ! command -v go >/dev/null 2>&1; then
-    log "go is not on PATH; install Go (https://go.dev/dl/) to build actionlint $ACTIONLINT_VERSION"
+    log "go is not on PATH; install Go >= 1.24 (https://go.dev/dl/) to build actionlint $ACTIONLINT_VERSION"
     exit 1
   fi
   log "building actionlint $ACTIONLINT_VERSION with $(go version) into $cache_dir"
   started=$SECONDS
-  # Build into a temporary directory and move it into place, so an interrupted build never leaves
-  # a half-written binary that a later run would trust.
-  mkdir -p "$cache_root"
+  # Build into a temporary directory, then move it into place: an interrupted build never leaves a
+  # half-written binary that a later run would trust.
   tmp_dir="$(mktemp -d "$cache_root/.actionlint-$ACTIONLINT_VERSION-XXXXXX")"
   trap 'rm -rf "$tmp_dir"' EXIT
   GOBIN="$tmp_dir/bin" CGO_ENABLED=0 go install "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION"
@@ -42,7 +46,7 @@ else
   mv "$tmp_dir" "$cache_dir"
   trap - EXIT
   log "built in $((SECONDS - started))s"
-fi
+) 9>"$cache_root/.actionlint.lock"
 
 mkdir -p "$(dirname "$link")"
 if [[ "$(readlink "$link" 2>/dev/null || true)" != "$cached_bin" ]]; then
