@@ -1,0 +1,45 @@
+import { Router } from 'express';
+import { route } from '../../../libraries/http';
+import type { Metrics } from '../../../libraries/metrics';
+import { type OpenAPIRegistry, jsonContent, unavailableResponse, z } from '../../../libraries/openapi';
+import type { Redis } from '../../../libraries/redis';
+import { counterStore } from '../data-access/counter-store';
+import { counterService } from '../domain/counter';
+
+export const CounterResponse = z
+  .object({ counter: z.number().int().openapi({ example: 42 }) })
+  .openapi('Counter');
+
+export function counterRouter(deps: { metrics: Metrics; redis: Redis }): Router {
+  const router = Router();
+  const service = counterService(counterStore(deps.redis), deps.metrics);
+  route(router, '/read', { get: async (_req, res) => void res.json({ counter: await service.read() }) });
+  route(router, '/write', {
+    post: async (_req, res) => void res.json({ counter: await service.increment() }),
+  });
+  return router;
+}
+
+export function registerCounterOpenApi(registry: OpenAPIRegistry): void {
+  const tags = ['counter'];
+  registry.registerPath({
+    method: 'get',
+    path: '/read',
+    tags,
+    summary: 'Read the counter (0 when it was never written)',
+    responses: {
+      200: { description: 'The current value', content: jsonContent(CounterResponse) },
+      503: unavailableResponse('Redis'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/write',
+    tags,
+    summary: 'Increment the counter atomically (Redis INCR)',
+    responses: {
+      200: { description: 'The value after the increment', content: jsonContent(CounterResponse) },
+      503: unavailableResponse('Redis'),
+    },
+  });
+}

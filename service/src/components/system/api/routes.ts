@@ -1,0 +1,116 @@
+import { Router } from 'express';
+import type { Config } from '../../../libraries/config';
+import { route } from '../../../libraries/http';
+import type { Metrics } from '../../../libraries/metrics';
+import { type OpenAPIRegistry, jsonContent } from '../../../libraries/openapi';
+import { configView } from '../domain/config-view';
+import { type Lifecycle, type Probe, checkReadiness } from '../domain/readiness';
+import { ConfigResponse, HomeResponse, ReadinessResponse, StatusHealthy, StatusOk } from './schemas';
+
+export interface SystemDeps {
+  readonly config: Config;
+  readonly metrics: Metrics;
+  readonly lifecycle: Lifecycle;
+  readonly probes: Record<string, Probe>;
+  /** Time budget of each readiness check. */
+  readonly readinessTimeoutMs?: number;
+}
+
+export function systemRouter(deps: SystemDeps): Router {
+  const router = Router();
+  const home = {
+    message: 'Hello, this is a message from your app!',
+    status: 'healthy',
+    version: deps.config.appVersion,
+  };
+  const view = configView(deps.config);
+
+  route(router, '/', { get: (_req, res) => void res.json(home) });
+  route(router, ['/config', '/configs'], { get: (_req, res) => void res.json(view) });
+  route(router, '/healthz', { get: (_req, res) => void res.json({ status: 'ok' }) });
+  route(router, ['/health', '/health-check'], { get: (_req, res) => void res.json({ status: 'healthy' }) });
+  route(router, ['/readyz', '/ready'], {
+    get: async (_req, res) => {
+      res.setHeader('Cache-Control', 'no-store');
+      if (deps.lifecycle.shuttingDown) {
+        res.status(503).json({ status: 'not ready', checks: {}, shutting_down: true });
+        return;
+      }
+      const { ready, checks } = await checkReadiness(deps.probes, deps.readinessTimeoutMs ?? 1000);
+      for (const [dependency, result] of Object.entries(checks)) {
+        if (result !== 'ok') deps.metrics.dependencyErrors.inc({ dependency });
+      }
+      res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+    },
+  });
+  route(router, '/metrics', {
+    get: async (_req, res) => {
+      res.setHeader('Content-Type', deps.metrics.registry.contentType);
+      res.send(await deps.metrics.registry.metrics());
+    },
+  });
+  return router;
+}
+
+export function registerSystemOpenApi(registry: OpenAPIRegistry): void {
+  const tags = ['system'];
+  registry.registerPath({
+    method: 'get',
+    path: '/',
+    tags,
+    summary: 'Greeting, status and version',
+    responses: { 200: { description: 'The service answers', content: jsonContent(HomeResponse) } },
+  });
+  for (const path of ['/config', '/configs']) {
+    registry.registerPath({
+      method: 'get',
+      path,
+      tags,
+      summary: 'Public configuration values; secrets only as "Yes"/"No"',
+      responses: { 200: { description: 'Configuration', content: jsonContent(ConfigResponse) } },
+    });
+  }
+  registry.registerPath({
+    method: 'get',
+    path: '/healthz',
+    tags,
+    summary: 'Liveness: touches no dependency',
+    responses: { 200: { description: 'The process is alive', content: jsonContent(StatusOk) } },
+  });
+  for (const path of ['/health', '/health-check']) {
+    registry.registerPath({
+      method: 'get',
+      path,
+      tags,
+      summary: 'Health (compatibility route)',
+      responses: { 200: { description: 'Healthy', content: jsonContent(StatusHealthy) } },
+    });
+  }
+  for (const path of ['/readyz', '/ready']) {
+    registry.registerPath({
+      method: 'get',
+      path,
+      tags,
+      summary: 'Readiness: checks DynamoDB, S3, SQS and Redis, each with a short timeout',
+      responses: {
+        200: { description: 'Every dependency answers', content: jsonContent(ReadinessResponse) },
+        503: {
+          description: 'A dependency is unavailable, or shutdown has begun',
+          content: jsonContent(ReadinessResponse),
+        },
+      },
+    });
+  }
+  registry.registerPath({
+    method: 'get',
+    path: '/metrics',
+    tags,
+    summary: 'Prometheus metrics',
+    responses: {
+      200: {
+        description: 'Prometheus text format',
+        content: { 'text/plain': { schema: { type: 'string' } } },
+      },
+    },
+  });
+}

@@ -1,0 +1,73 @@
+import type { Server } from 'node:http';
+import { createApp } from './app';
+import { createLifecycle } from './components/system/domain/readiness';
+import { createAwsClients } from './libraries/aws';
+import { loadConfigOrExit } from './libraries/config';
+import { createLogger } from './libraries/logger';
+import { createMetrics } from './libraries/metrics';
+import { connectInBackground, createRedis, resolveRedisConnection } from './libraries/redis';
+
+/**
+ * The api process: configuration (fail fast), clients built once, the HTTP server, and shutdown.
+ * Node runs as PID 1 in the container and SIGTERM is handled here (no tini needed: this process
+ * installs its own handlers and spawns no children, so there are no zombies to reap).
+ */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit('api');
+  const logger = createLogger({
+    level: config.logLevel,
+    secretValues: Object.values(config.secrets),
+    base: { service: 'api', version: config.appVersion },
+  });
+  const aws = createAwsClients({ region: config.region, endpoint: config.endpoint });
+  let redisConnection;
+  try {
+    redisConnection = await resolveRedisConnection(config.redis, aws);
+  } catch (err) {
+    logger.fatal({ err }, 'cannot resolve the Redis endpoint or AUTH token');
+    logger.flush();
+    process.exit(1);
+  }
+  logger.flush();
+  const redis = createRedis(redisConnection, logger);
+  connectInBackground(redis, logger);
+  const metrics = createMetrics();
+  const lifecycle = createLifecycle();
+  const app = createApp({ config, logger, aws, redis, metrics, lifecycle });
+
+  const server: Server = app.listen(config.port, () => logger.info({ port: config.port }, 'api listening'));
+  server.keepAliveTimeout = 65_000; // above the ALB's 60 s idle timeout
+  server.headersTimeout = 66_000;
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    lifecycle.shuttingDown = true;
+    logger.info(
+      { signal, timeoutMs: config.shutdownTimeoutMs },
+      'shutting down: draining in-flight requests',
+    );
+    const force = setTimeout(() => {
+      logger.error('drain timed out; exiting');
+      logger.flush();
+      process.exit(1);
+    }, config.shutdownTimeoutMs - 500);
+    force.unref();
+    server.close((err) => {
+      void (async () => {
+        await redis.quit().catch(() => redis.disconnect());
+        aws.destroy();
+        logger.info('stopped');
+        logger.flush();
+        process.exit(err ? 1 : 0);
+      })();
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+}
+
+void main();

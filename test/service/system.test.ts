@@ -1,0 +1,222 @@
+import request from 'supertest';
+import { type Backends, createBackends } from './helpers/backends';
+import { RedisServer } from './helpers/redis-server';
+import { type TestApp, buildTestApp } from './helpers/test-app';
+
+const SECRET_KEY = 'sk-system-test-5f2a9c1e';
+const REDIS_PASSWORD_UNUSED = 'redis-pass-system-0b7d';
+
+describe('system routes: home, configuration, health, metrics, OpenAPI', () => {
+  let backends: Backends;
+  let redis: RedisServer;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    backends = await createBackends('sys');
+    redis = await RedisServer.start();
+    t = await buildTestApp(backends, redis.url, {
+      APP_VERSION: '9.9.9-test',
+      SECRET_KEY,
+      API_BASE_URL: 'https://api.example.com',
+      LOG_LEVEL: 'DEBUG',
+    });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await redis?.stop();
+    await backends?.destroy();
+  });
+
+  test('when GET /, then it greets with status and the APP_VERSION', async () => {
+    const res = await request(t.app).get('/');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      message: 'Hello, this is a message from your app!',
+      status: 'healthy',
+      version: '9.9.9-test',
+    });
+  });
+
+  test.each(['/config', '/config/', '/configs'])(
+    'when GET %s, then public values show and secrets only as Yes/No',
+    async (path) => {
+      const res = await request(t.app).get(path);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({
+        message: 'Configuration values (secrets excluded for security)',
+        config: { API_BASE_URL: 'https://api.example.com', LOG_LEVEL: 'DEBUG', MAX_CONNECTIONS: '10' },
+        secrets_status: { SECRET_KEY: 'Yes', DB_PASSWORD: 'No' },
+      });
+      expect(res.text).not.toContain(SECRET_KEY);
+    },
+  );
+
+  test('when GET /healthz, then 200 {"status":"ok"}', async () => {
+    const res = await request(t.app).get('/healthz');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  test.each(['/health', '/health-check'])('when GET %s, then 200 {"status":"healthy"}', async (path) => {
+    const res = await request(t.app).get(path);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'healthy' });
+  });
+
+  test.each(['/readyz', '/ready'])(
+    'when every dependency answers and GET %s, then 200 ready with each check ok',
+    async (path) => {
+      const res = await request(t.app).get(path);
+      expect(res.body).toEqual({
+        status: 'ready',
+        checks: { dynamodb: 'ok', s3: 'ok', sqs: 'ok', redis: 'ok' },
+      });
+      expect(res.status).toBe(200);
+    },
+  );
+
+  test('when shutdown has begun, then /readyz answers 503 while /healthz stays 200', async () => {
+    t.lifecycle.shuttingDown = true;
+    try {
+      const ready = await request(t.app).get('/readyz');
+      expect(ready.status).toBe(503);
+      expect(ready.body.status).toBe('not ready');
+      expect((await request(t.app).get('/healthz')).status).toBe(200);
+    } finally {
+      t.lifecycle.shuttingDown = false;
+    }
+  });
+
+  test('when a request carries X-Request-Id, then the response echoes it; otherwise one is generated', async () => {
+    const echoed = await request(t.app).get('/healthz').set('X-Request-Id', 'abc-123');
+    expect(echoed.headers['x-request-id']).toBe('abc-123');
+    const generated = await request(t.app).get('/healthz');
+    expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const notFound = await request(t.app).get('/nope');
+    expect(notFound.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  test('when the path is unknown, then 404 JSON', async () => {
+    const res = await request(t.app).get('/does/not/exist');
+    expect(res.status).toBe(404);
+    expect(res.headers['content-type']).toMatch(/application\/json/);
+    expect(res.body).toEqual({ error: 'Not Found' });
+  });
+
+  test.each([
+    ['post', '/healthz', 'GET, HEAD, OPTIONS'],
+    ['delete', '/config', 'GET, HEAD, OPTIONS'],
+    ['put', '/users', 'GET, POST, HEAD, OPTIONS'],
+    ['patch', '/users/6f1c0e2a-7d43-4b7e-9a51-2a3c4d5e6f70', 'GET, DELETE, HEAD, OPTIONS'],
+  ] as const)('when %s %s, then 405 JSON with an Allow header', async (method, path, allow) => {
+    const res = await request(t.app)[method](path);
+    expect(res.status).toBe(405);
+    expect(res.body).toEqual({ error: 'Method Not Allowed' });
+    expect(res.headers.allow).toBe(allow);
+  });
+
+  test('when GET /metrics after some requests, then Prometheus text with route templates, counters and process metrics', async () => {
+    await request(t.app).get('/users/6f1c0e2a-7d43-4b7e-9a51-2a3c4d5e6f70');
+    await request(t.app).get('/no/such/path/123');
+    const res = await request(t.app).get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/plain/);
+    expect(res.text).toMatch(
+      /http_request_duration_seconds_count\{method="GET",route="\/users\/:id",status_code="404"\} 1/,
+    );
+    expect(res.text).not.toContain('6f1c0e2a-7d43');
+    expect(res.text).toMatch(/route="unmatched"/);
+    for (const name of [
+      'users_created_total',
+      'avatar_bytes_stored_total',
+      'messages_enqueued_total',
+      'messages_processed_total',
+      'messages_failed_total',
+      'counter_increments_total',
+      'dependency_errors_total',
+      'process_cpu_user_seconds_total',
+    ]) {
+      expect(res.text).toContain(`# TYPE ${name}`);
+    }
+  });
+
+  test.each(['/openapi.json', '/static/swagger.json'])(
+    'when GET %s, then an OpenAPI 3.1 document of every route',
+    async (path) => {
+      const res = await request(t.app).get(path);
+      expect(res.status).toBe(200);
+      expect(res.body.openapi).toBe('3.1.0');
+      const ops = Object.entries(res.body.paths as Record<string, Record<string, unknown>>).flatMap(
+        ([p, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${p}`),
+      );
+      expect(ops.sort()).toEqual(
+        [
+          'GET /',
+          'GET /config',
+          'GET /configs',
+          'GET /healthz',
+          'GET /health',
+          'GET /health-check',
+          'GET /readyz',
+          'GET /ready',
+          'GET /metrics',
+          'POST /user',
+          'POST /users',
+          'GET /users',
+          'GET /users/{id}',
+          'DELETE /users/{id}',
+          'GET /users/{id}/avatar',
+          'GET /read',
+          'POST /write',
+          'POST /process_message',
+          'GET /messages/{messageId}',
+        ].sort(),
+      );
+      expect(res.body.components.schemas.User.required).toEqual([
+        'id',
+        'name',
+        'email',
+        'avatar_url',
+        'created_at',
+      ]);
+    },
+  );
+
+  test('when GET /swagger/, then the Swagger UI page with locally served assets', async () => {
+    const res = await request(t.app).get('/swagger/');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.text).toContain('swagger-ui');
+    const init = await request(t.app).get('/swagger/swagger-ui-init.js');
+    expect(init.status).toBe(200);
+    expect(init.text).toContain('/process_message');
+    const bundle = await request(t.app).get('/swagger/swagger-ui-bundle.js');
+    expect(bundle.status).toBe(200);
+    const redirect = await request(t.app).get('/swagger');
+    expect([301, 302]).toContain(redirect.status);
+  });
+
+  test('when a secret is set in the environment, then it appears in no response body and no log line', async () => {
+    const paths = [
+      '/',
+      '/config',
+      '/configs',
+      '/healthz',
+      '/health',
+      '/readyz',
+      '/metrics',
+      '/openapi.json',
+      '/nope',
+    ];
+    for (const path of paths) {
+      const res = await request(t.app).get(path).set('Authorization', `Bearer ${REDIS_PASSWORD_UNUSED}`);
+      expect(res.text).not.toContain(SECRET_KEY);
+    }
+    t.lifecycle.shuttingDown = false;
+    const logs = t.logs.join('');
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs).not.toContain(SECRET_KEY);
+    expect(logs).not.toContain(REDIS_PASSWORD_UNUSED);
+  });
+});
