@@ -58,13 +58,14 @@ export function createLogger(options: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
-      hooks:
-        secrets.length > 0
-          ? {
+      ...(secrets.length > 0
+        ? {
+            hooks: {
               streamWrite: (line: string) =>
                 secrets.reduce((out, s) => out.split(s).join('[Redacted]'), line),
-            }
-          : undefined,
+            },
+          }
+        : {}),
     },
     options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
