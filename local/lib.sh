@@ -5,7 +5,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE="$ROOT/.local"            # pid files, logs and data of what the scripts start (gitignored)
 LOGS="$STATE/logs"
-CACHE="${EKS_REF_CACHE:-$HOME/.cache/eks-cdk-reference}"
+CACHE="${EKS_CDK_REFERENCE_CACHE:-$HOME/.cache/eks-cdk-reference}"
 mkdir -p "$STATE/pids" "$LOGS" "$CACHE" "$ROOT/.tools/bin"
 export PATH="$ROOT/.tools/bin:$ROOT/.venv/bin:$ROOT/node_modules/.bin:$PATH"
 

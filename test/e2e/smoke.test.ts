@@ -60,7 +60,9 @@ describe(`the local environment (emulator at ${endpoint}, Redis at ${redisUrl})`
     const body = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
     await s3.send(new CreateBucketCommand({ Bucket }));
     try {
-      await s3.send(new PutObjectCommand({ Bucket, Key: 'avatars/x/a.png', Body: body, ContentType: 'image/png' }));
+      await s3.send(
+        new PutObjectCommand({ Bucket, Key: 'avatars/x/a.png', Body: body, ContentType: 'image/png' }),
+      );
       const got = await s3.send(new GetObjectCommand({ Bucket, Key: 'avatars/x/a.png' }));
       expect(got.ContentType).toBe('image/png');
       expect(Buffer.from(await got.Body!.transformToByteArray())).toEqual(body);
