@@ -1,0 +1,5 @@
+export * from './alb-controller';
+export * from './external-dns';
+export * from './metrics-server';
+export * from './nag';
+export * from './placement';
