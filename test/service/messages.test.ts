@@ -1,0 +1,267 @@
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  ChangeMessageVisibilityCommand,
+} from '@aws-sdk/client-sqs';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import request from 'supertest';
+import type { Consumer } from 'sqs-consumer';
+import { createMessageConsumer } from '../../service/src/components/messages/api/consumer';
+import { messagesTable } from '../../service/src/components/messages/data-access/messages-store';
+import { messagesService } from '../../service/src/components/messages/domain/messages';
+import { createLogger } from '../../service/src/libraries/logger';
+import { createMetrics } from '../../service/src/libraries/metrics';
+import { type Backends, createBackends } from './helpers/backends';
+import { RedisServer, waitFor } from './helpers/redis-server';
+import { type TestApp, buildTestApp } from './helpers/test-app';
+
+const silent = createLogger({ level: 'silent' });
+const noSend = { send: () => Promise.reject(new Error('worker does not send')) };
+
+/** The worker's consumer against the test queue, with short polls and immediate retries. */
+function startWorker(b: Backends, table = b.messagesTable, queueUrl = b.queueUrl) {
+  const metrics = createMetrics({ defaultMetrics: false });
+  const service = messagesService({ table: messagesTable(b.aws, table), queue: noSend, metrics });
+  const consumer = createMessageConsumer({
+    queueUrl,
+    sqs: b.aws.sqs,
+    service,
+    logger: silent,
+    waitTimeSeconds: 1,
+    retryDelaySeconds: () => 0,
+    drainTimeoutMs: 5000,
+  });
+  consumer.start();
+  return { consumer, metrics, service };
+}
+
+const stopWorker = (consumer: Consumer) =>
+  new Promise<void>((resolve) => {
+    consumer.once('stopped', () => resolve());
+    consumer.stop();
+  });
+
+async function queueDepth(b: Backends, queueUrl = b.queueUrl): Promise<number> {
+  const out = await b.aws.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
+}
+
+describe('messages: POST /process_message → SQS → worker → DynamoDB', () => {
+  let backends: Backends;
+  let redis: RedisServer;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    backends = await createBackends('msg', { maxReceiveCount: 2 });
+    redis = await RedisServer.start();
+    t = await buildTestApp(backends, redis.url);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await redis?.stop();
+    await backends?.destroy();
+  });
+
+  describe('the API', () => {
+    test('when a JSON object is posted, then 200 with its compact JSON text and the SQS MessageId, and the queue holds it', async () => {
+      const res = await request(t.app)
+        .post('/process_message')
+        .set('Content-Type', 'application/json')
+        .send('{ "order": 42,\n  "item": "book" }');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({
+        status: 'success',
+        data: '{"order":42,"item":"book"}',
+        messageId: expect.any(String),
+      });
+      const received = await backends.aws.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: backends.queueUrl,
+          WaitTimeSeconds: 2,
+          MaxNumberOfMessages: 10,
+        }),
+      );
+      const message = received.Messages?.find((m) => m.MessageId === res.body.messageId);
+      expect(message?.Body).toBe('{"order":42,"item":"book"}');
+      await backends.aws.sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: backends.queueUrl,
+          ReceiptHandle: message?.ReceiptHandle,
+          VisibilityTimeout: 0,
+        }),
+      );
+    });
+
+    test('when a JSON array is posted, then 200 with its compact text', async () => {
+      const res = await request(t.app)
+        .post('/process_message')
+        .send([1, { a: 'b' }]);
+      expect(res.status).toBe(200);
+      expect(res.body.data).toBe('[1,{"a":"b"}]');
+    });
+
+    test.each([
+      ['an empty body', undefined],
+      ['{}', '{}'],
+      ['[]', '[]'],
+    ])('when %s is posted as JSON, then 400 No message received', async (_what, body) => {
+      const req = request(t.app).post('/process_message').set('Content-Type', 'application/json');
+      const res = body === undefined ? await req : await req.send(body);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ status: 'error', message: 'No message received' });
+    });
+
+    test('when nothing at all is posted, then 400 No message received', async () => {
+      const res = await request(t.app).post('/process_message');
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ status: 'error', message: 'No message received' });
+    });
+
+    test('when the JSON is malformed, then 400 Malformed JSON', async () => {
+      const res = await request(t.app)
+        .post('/process_message')
+        .set('Content-Type', 'application/json')
+        .send('{"a":');
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ status: 'error', message: 'Malformed JSON' });
+    });
+
+    test('when the JSON is a bare string or number, then 400 naming the expected shape', async () => {
+      const res = await request(t.app)
+        .post('/process_message')
+        .set('Content-Type', 'application/json')
+        .send('"hello"');
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ status: 'error', message: 'Message must be a JSON object or array' });
+    });
+
+    test.each(['text/plain', 'application/x-www-form-urlencoded'])(
+      'when the Content-Type is %s, then 415',
+      async (type) => {
+        const res = await request(t.app).post('/process_message').set('Content-Type', type).send('a=1');
+        expect(res.status).toBe(415);
+        expect(res.body).toEqual({ status: 'error', message: 'Content-Type must be application/json' });
+      },
+    );
+
+    test('when the body is over 256 KiB, then 413 and nothing is sent', async () => {
+      const before = await queueDepth(backends);
+      const res = await request(t.app)
+        .post('/process_message')
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ blob: 'x'.repeat(256 * 1024) }));
+      expect(res.status).toBe(413);
+      expect(res.body).toEqual({ status: 'error', message: 'Message too large' });
+      expect(await queueDepth(backends)).toBe(before);
+    });
+
+    test('when a message id was never stored, then GET /messages/<id> is 404', async () => {
+      const res = await request(t.app).get('/messages/00000000-0000-4000-8000-000000000000');
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual({ error: 'Message not found' });
+    });
+
+    test('when GET /process_message, then 405', async () => {
+      const res = await request(t.app).get('/process_message');
+      expect(res.status).toBe(405);
+      expect(res.headers.allow).toBe('POST, OPTIONS');
+    });
+  });
+
+  describe('the worker', () => {
+    test('when the worker runs, then every posted message is stored, readable by id, and deleted from the queue', async () => {
+      const sent = await request(t.app).post('/process_message').send({ hello: 'worker' });
+      const { consumer } = startWorker(backends);
+      try {
+        await waitFor(
+          async () => (await request(t.app).get(`/messages/${sent.body.messageId}`)).status === 200,
+          'message stored',
+        );
+        const res = await request(t.app).get(`/messages/${sent.body.messageId}`);
+        expect(res.body).toEqual({
+          id: sent.body.messageId,
+          content: '{"hello":"worker"}',
+          received_at: expect.any(String),
+        });
+        expect(new Date(res.body.received_at).toISOString()).toBe(res.body.received_at);
+        await waitFor(async () => (await queueDepth(backends)) === 0, 'queue drained');
+      } finally {
+        await stopWorker(consumer);
+      }
+    });
+
+    test('when a message is redelivered after its write (crash before delete), then it is stored once and finally deleted', async () => {
+      const sent = await request(t.app).post('/process_message').send({ redelivered: true });
+      const id = sent.body.messageId as string;
+      // A first worker receives and stores it, then "crashes" before deleting: the message becomes visible again.
+      const received = await backends.aws.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: backends.queueUrl,
+          WaitTimeSeconds: 2,
+          MaxNumberOfMessages: 10,
+        }),
+      );
+      const first = received.Messages?.find((m) => m.MessageId === id);
+      expect(first).toBeDefined();
+      const metrics = createMetrics({ defaultMetrics: false });
+      const service = messagesService({
+        table: messagesTable(backends.aws, backends.messagesTable),
+        queue: noSend,
+        metrics,
+      });
+      expect(await service.store(first ?? {}, new Date('2020-01-01T00:00:00.000Z'))).toBe('stored');
+      await backends.aws.sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: backends.queueUrl,
+          ReceiptHandle: first?.ReceiptHandle,
+          VisibilityTimeout: 0,
+        }),
+      );
+      // The same handler called twice: the second write is a duplicate, not an error.
+      expect(await service.store(first ?? {})).toBe('duplicate');
+
+      const { consumer } = startWorker(backends);
+      try {
+        await waitFor(async () => (await queueDepth(backends)) === 0, 'redelivered message deleted');
+      } finally {
+        await stopWorker(consumer);
+      }
+      const stored = await backends.aws.doc.send(
+        new ScanCommand({
+          TableName: backends.messagesTable,
+          FilterExpression: 'id = :id',
+          ExpressionAttributeValues: { ':id': id },
+        }),
+      );
+      expect(stored.Items).toEqual([
+        { id, content: '{"redelivered":true}', received_at: '2020-01-01T00:00:00.000Z' },
+      ]);
+    });
+
+    test('when a message can never be stored, then it is not deleted and lands in the dead-letter queue after maxReceiveCount', async () => {
+      const sent = await request(t.app).post('/process_message').send({ poison: true });
+      const { consumer, metrics } = startWorker(backends, 'table-that-does-not-exist');
+      try {
+        await waitFor(async () => (await queueDepth(backends)) === 0, 'message moved off the queue', 400);
+      } finally {
+        await stopWorker(consumer);
+      }
+      const dead = await backends.aws.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: backends.dlqUrl, WaitTimeSeconds: 2 }),
+      );
+      expect(dead.Messages?.map((m) => m.MessageId)).toEqual([sent.body.messageId]);
+      expect(dead.Messages?.[0].Body).toBe('{"poison":true}');
+      expect((await metrics.messagesFailed.get()).values[0].value).toBeGreaterThanOrEqual(2);
+      expect((await request(t.app).get(`/messages/${sent.body.messageId}`)).status).toBe(404);
+    });
+  });
+});
