@@ -67,6 +67,11 @@ const clusterSchema = z.object({
   metricsServerChartVersion: z.string().regex(semver, 'expected a chart version like 3.13.0'),
 });
 
+/** The retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
 const networkSchema = z.object({
   /** NAT gateways: 1 is cheap (dev), one per AZ survives the loss of a zone (prod). */
   natGateways: z.number().int().min(1).max(3),
@@ -74,7 +79,9 @@ const networkSchema = z.object({
   interfaceEndpoints: z.array(
     z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)*$/, 'expected a service like ecr.api'),
   ),
-  flowLogRetentionDays: positiveInt,
+  flowLogRetentionDays: positiveInt.refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+    message: `expected one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(', ')}`,
+  }),
   cidr: z
     .string()
     .regex(/^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-4])$/, 'expected an IPv4 CIDR between /16 and /24'),

@@ -1,0 +1,92 @@
+/**
+ * Shared fixture of the infra tests: the committed stage files with a fixed account, region and
+ * zones (so no test depends on a real account and synth never looks anything up), an App that
+ * carries cdk.json's feature flags, and the cdk-nag AwsSolutions report of a stack.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+
+import { STAGES, StageConfig, StageName, parseStageConfig } from '../../lib/config/schema';
+import { local } from '../../lib/config/local';
+import { dev } from '../../lib/config/dev';
+import { staging } from '../../lib/config/staging';
+import { prod } from '../../lib/config/prod';
+
+import cdkJson from '../../cdk.json';
+
+export const TEST_ACCOUNT = '123456789012';
+export const TEST_REGION = 'eu-west-1';
+export const TEST_AZS = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
+
+const STAGE_FILES = { local, dev, staging, prod };
+export const AWS_STAGES = STAGES.filter((s) => s !== 'local');
+
+/** A stage file as committed, moved to the fixed test account/region/zones (local keeps its emulator env). */
+export function testConfig(
+  stage: StageName,
+  patch: (raw: Record<string, unknown>) => void = () => {},
+): StageConfig {
+  const raw: Record<string, unknown> = structuredClone(STAGE_FILES[stage]) as unknown as Record<
+    string,
+    unknown
+  >;
+  if (stage !== 'local') {
+    const azCount = (STAGE_FILES[stage].availabilityZones ?? []).length;
+    raw.env = { account: TEST_ACCOUNT, region: TEST_REGION };
+    raw.availabilityZones = TEST_AZS.slice(0, azCount);
+  }
+  patch(raw);
+  return parseStageConfig(raw, `test config ${stage}`);
+}
+
+/** An App with the project's feature flags (cdk.json context), as `cdk synth` would build it. */
+export function testApp(): App {
+  return new App({ context: { ...cdkJson.context } });
+}
+
+export interface NagFinding {
+  readonly rule: string;
+  readonly severity: string;
+  readonly paths: string[];
+}
+
+/** Every unacknowledged cdk-nag AwsSolutions finding of the stack. */
+export function nagFindings(app: App, stack: Stack): NagFinding[] {
+  Template.fromStack(stack); // synthesizes the stack so every construct exists
+  const report = new AwsSolutionsChecks(app).validateScope(stack);
+  return report.violations.map((v) => ({
+    rule: v.ruleName,
+    severity: String(v.severity ?? 'error'),
+    paths: v.violatingResources.flatMap((r) => r.locations ?? [r.resourceLogicalId]),
+  }));
+}
+
+/** The findings cdk-nag reports as errors (what `cdk synth -c nag=true` would refuse). */
+export function nagErrors(app: App, stack: Stack): NagFinding[] {
+  return nagFindings(app, stack).filter((f) => f.severity === 'error');
+}
+
+export interface Built<S extends Stack> {
+  readonly app: App;
+  readonly stack: S;
+  readonly template: Template;
+}
+
+/** Builds one stack (and whatever it needs) in a fresh test App and synthesizes its template. */
+export function build<S extends Stack>(create: (app: App) => S): Built<S> {
+  const app = testApp();
+  const stack = create(app);
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+/** The two checks every stack configuration gets: its snapshot, and a clean cdk-nag report. */
+export function itMatchesSnapshotAndPassesNag(built: () => Built<Stack>): void {
+  test('when synthesized, then the template matches the snapshot', () => {
+    expect(built().template.toJSON()).toMatchSnapshot();
+  });
+
+  test('when synthesized, then cdk-nag AwsSolutions reports nothing unacknowledged', () => {
+    expect(nagFindings(built().app, built().stack)).toEqual([]);
+  });
+}
