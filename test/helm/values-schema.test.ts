@@ -1,0 +1,126 @@
+/**
+ * A bad values file must stop `helm template` (Helm validates values.schema.json, and the chart's
+ * own checks fail the render) with a message that names the offending key.
+ */
+import { mergeValues } from '../../lib/constructs/service-chart-values';
+import {
+  ensureHelm,
+  HELM_SETUP_TIMEOUT_MS,
+  readValuesFile,
+  render,
+  renderFailure,
+  VARIANTS,
+  writeValuesFile,
+} from './support/chart';
+
+const minimal = () => readValuesFile(VARIANTS.find((v) => v.name === 'minimal')!.file);
+
+/** Each case: the minimal variant with one change merged over it, and what the error must say. */
+const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+  ['an empty image repository', { image: { repository: '' } }, /\/image\/repository/],
+  ['an image digest that is not sha256', { image: { digest: 'latest' } }, /\/image\/digest/],
+  ['an unknown identity mode', { aws: { identity: { mode: 'kiam' } } }, /\/aws\/identity\/mode/],
+  [
+    'irsa mode without a role ARN',
+    { aws: { identity: { mode: 'irsa', roleArn: '' } } },
+    /\/aws\/identity\/roleArn/,
+  ],
+  [
+    'a role ARN that is not an IAM role',
+    { aws: { identity: { roleArn: 'my-role' } } },
+    /\/aws\/identity\/roleArn/,
+  ],
+  ['a region that is not one', { aws: { region: 'Europe' } }, /\/aws\/region/],
+  ['a port given as a name', { config: { port: 'http' } }, /\/config\/port/],
+  ['an unknown log level', { config: { logLevel: 'loud' } }, /\/config\/logLevel/],
+  ['a drain time below one second', { config: { shutdownTimeoutMs: 10 } }, /\/config\/shutdownTimeoutMs/],
+  ['a missing users table', { config: { usersTable: '' } }, /\/config\/usersTable/],
+  [
+    'a queue URL that is not a URL',
+    { config: { messagesQueueUrl: 'eksref-dev-messages' } },
+    /\/config\/messagesQueueUrl/,
+  ],
+  [
+    'a Redis URL carrying a password',
+    { config: { redis: { replicationGroupId: '', url: 'rediss://:hunter2@cache:6379' } } },
+    /\/config\/redis\/url/,
+  ],
+  [
+    'a Redis AUTH secret that is not a Secrets Manager ARN',
+    { config: { redis: { authSecretArn: 's3cr3t' } } },
+    /\/config\/redis\/authSecretArn/,
+  ],
+  ['an unknown key in a chart section', { api: { replicas: 3 } }, /\/api.*replicas|replicas.*\/api/],
+  ['an unknown top-level key', { extraEnv: [{ name: 'SECRET_KEY', value: 'x' }] }, /extraEnv/],
+  ['an Ingress without a certificate', { ingress: { certificateArn: '' } }, /\/ingress\/certificateArn/],
+  [
+    'an Ingress host that is not a host name',
+    { ingress: { host: 'https://api.example.com/' } },
+    /\/ingress\/host/,
+  ],
+  ['an unknown load balancer scheme', { ingress: { scheme: 'public' } }, /\/ingress\/scheme/],
+  ['a root pod', { podSecurityContext: { runAsNonRoot: false } }, /\/podSecurityContext\/runAsNonRoot/],
+  [
+    'a container allowed to escalate privileges',
+    { securityContext: { allowPrivilegeEscalation: true } },
+    /\/securityContext\/allowPrivilegeEscalation/,
+  ],
+  [
+    'capabilities not dropped',
+    { securityContext: { capabilities: { drop: ['NET_RAW'] } } },
+    /\/securityContext\/capabilities\/drop/,
+  ],
+  [
+    'an HPA with no pods',
+    { worker: { autoscaling: { maxReplicas: 0 } } },
+    /\/worker\/autoscaling\/maxReplicas/,
+  ],
+  [
+    'an unknown topology spread policy',
+    { api: { topologySpread: { zone: 'Sometimes' } } },
+    /\/api\/topologySpread\/zone/,
+  ],
+  [
+    'a PDB percentage that is not one',
+    { api: { podDisruptionBudget: { maxUnavailable: 'half' } } },
+    /\/api\/podDisruptionBudget\/maxUnavailable/,
+  ],
+  // Checks across keys, made by the templates:
+  [
+    'a grace period shorter than preStop plus the drain time',
+    { config: { shutdownTimeoutMs: 30000 } },
+    /api\.terminationGracePeriodSeconds \(30\) must exceed api\.preStopSleepSeconds \+ config\.shutdownTimeoutMs\/1000 \(40\)/,
+  ],
+  [
+    'two Redis locations',
+    { config: { redis: { host: 'cache.internal' } } },
+    /config\.redis: set exactly one of url, host or replicationGroupId/,
+  ],
+  [
+    'no Redis location',
+    { config: { redis: { replicationGroupId: '' } } },
+    /config\.redis: set exactly one of url, host or replicationGroupId/,
+  ],
+  [
+    'an HPA whose minimum exceeds its maximum',
+    { api: { autoscaling: { minReplicas: 5, maxReplicas: 3 } } },
+    /api\.autoscaling\.minReplicas \(5\) must not exceed api\.autoscaling\.maxReplicas \(3\)/,
+  ],
+];
+
+describe('values validation', () => {
+  beforeAll(() => ensureHelm(), HELM_SETUP_TIMEOUT_MS);
+
+  test('when the minimal values are given, then the chart renders (the cases below each change one thing)', () => {
+    expect(render([writeValuesFile(minimal())]).length).toBeGreaterThan(0);
+  });
+
+  test.each(cases)(
+    'when the values have %s, then helm refuses to render and names the key',
+    (_what, change, message) => {
+      const result = renderFailure([writeValuesFile(mergeValues(minimal(), change))]);
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toMatch(message);
+    },
+  );
+});
