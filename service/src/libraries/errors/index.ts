@@ -92,6 +92,9 @@ const UNAVAILABLE_NAMES = new Set([
   'TransactionConflictException',
 ]);
 
+const NETWORK_MESSAGE =
+  /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)\b|socket hang up/;
+
 interface SdkLikeError {
   name?: string;
   code?: string;
@@ -107,8 +110,11 @@ export function isUnavailableError(err: unknown): boolean {
     if (e.code && NETWORK_CODES.has(e.code)) return true;
     if (e.errno && NETWORK_CODES.has(e.errno)) return true;
     if (e.name && UNAVAILABLE_NAMES.has(e.name)) return true;
+    // An SDK error that carries metadata but no HTTP status never got an answer: a network failure.
+    if (e.$metadata && e.$metadata.httpStatusCode === undefined) return true;
     const status = e.$metadata?.httpStatusCode;
     if (status !== undefined && (status >= 500 || status === 429)) return true;
+    if (e instanceof Error && NETWORK_MESSAGE.test(e.message)) return true;
     e = e.cause as SdkLikeError | undefined;
   }
   return false;

@@ -33,6 +33,8 @@ const MAX_TEXT_FIELD_BYTES = 8 * 1024;
 function avatarUpload(maxBytes: number): RequestHandler {
   const upload = multer({
     storage: multer.memoryStorage(),
+    // File names are UTF-8 in every current browser; busboy's default would read them as latin1.
+    defParamCharset: 'utf8',
     limits: {
       fileSize: maxBytes,
       files: 1,
