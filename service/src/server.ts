@@ -63,6 +63,8 @@ async function main(): Promise<void> {
         process.exit(err ? 1 : 0);
       })();
     });
+    // Keep-alive connections that finish their last request after close() would otherwise stay open.
+    setInterval(() => server.closeIdleConnections(), 100).unref();
     server.closeIdleConnections();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));

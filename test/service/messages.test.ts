@@ -5,7 +5,6 @@ import {
 } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import request from 'supertest';
-import type { Consumer } from 'sqs-consumer';
 import { createMessageConsumer } from '../../service/src/components/messages/api/consumer';
 import { messagesTable } from '../../service/src/components/messages/data-access/messages-store';
 import { messagesService } from '../../service/src/components/messages/domain/messages';
@@ -34,6 +33,8 @@ function startWorker(b: Backends, table = b.messagesTable, queueUrl = b.queueUrl
   consumer.start();
   return { consumer, metrics, service };
 }
+
+type Consumer = ReturnType<typeof createMessageConsumer>;
 
 const stopWorker = (consumer: Consumer) =>
   new Promise<void>((resolve) => {

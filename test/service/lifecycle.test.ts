@@ -1,0 +1,173 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { type Backends, createBackends } from './helpers/backends';
+import { RedisServer, freePort, waitFor } from './helpers/redis-server';
+
+const ROOT = `${__dirname}/../..`;
+const SECRET_KEY = 'sk-lifecycle-7c1d0e55';
+const DB_PASSWORD = 'db-pass-lifecycle-31aa';
+
+interface Proc {
+  readonly child: ChildProcess;
+  readonly output: () => string;
+  readonly exit: Promise<number | null>;
+}
+
+/** Runs service/src/<entry>.ts as its own Node process (through tsx), as the container would run dist/<entry>.js. */
+function run(entry: 'server' | 'worker', env: Record<string, string>): Proc {
+  const child = spawn(process.execPath, ['--import', 'tsx', `service/src/${entry}.ts`], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => out, exit };
+}
+
+const get = (port: number, path: string) =>
+  new Promise<number>((resolve) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve(0));
+    req.end();
+  });
+
+const refusesConnections = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+
+describe('process lifecycle: fail-fast configuration, SIGTERM drain', () => {
+  let backends: Backends;
+  let redis: RedisServer;
+
+  beforeAll(async () => {
+    backends = await createBackends('life');
+    redis = await RedisServer.start();
+  });
+
+  afterAll(async () => {
+    await redis?.stop();
+    await backends?.destroy();
+  });
+
+  test.each([
+    ['USERS_TABLE is missing', { USERS_TABLE: '' }, 'USERS_TABLE'],
+    ['AVATAR_MAX_BYTES is not a number', { AVATAR_MAX_BYTES: 'lots' }, 'AVATAR_MAX_BYTES'],
+    ['REDIS_URL is not a redis URL', { REDIS_URL: 'http://localhost:6379' }, 'REDIS_URL'],
+    [
+      'REDIS_AUTH_SECRET_ARN is not an ARN',
+      { REDIS_AUTH_SECRET_ARN: 'hunter2-not-an-arn' },
+      'REDIS_AUTH_SECRET_ARN',
+    ],
+  ])(
+    'when %s, then the api exits 1 with one line naming the variable (and never its value)',
+    async (_what, bad, name) => {
+      const proc = run('server', {
+        ...backends.env,
+        REDIS_URL: redis.url,
+        PORT: String(await freePort()),
+        ...bad,
+      });
+      expect(await proc.exit).toBe(1);
+      const lines = proc.output().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(name);
+      expect(lines[0]).not.toContain('hunter2');
+    },
+  );
+
+  test('when SIGTERM arrives during a request, then new connections are refused, the in-flight request completes and the process exits 0', async () => {
+    const port = await freePort();
+    const proc = run('server', {
+      ...backends.env,
+      REDIS_URL: redis.url,
+      PORT: String(port),
+      SHUTDOWN_TIMEOUT_MS: '8000',
+      SECRET_KEY,
+      DB_PASSWORD,
+    });
+    try {
+      await waitFor(async () => (await get(port, '/readyz')) === 200, 'api ready', 400);
+
+      // A slow client: headers and half of the body now, the rest after SIGTERM.
+      const body = JSON.stringify({ slow: 'x'.repeat(2000) });
+      const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/process_message',
+            agent: false,
+            headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (d: Buffer) => (text += d.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          },
+        );
+        req.on('error', reject);
+        req.write(body.slice(0, 1000));
+        setTimeout(() => {
+          proc.child.kill('SIGTERM');
+          void waitFor(() => refusesConnections(port), 'listener closed', 400).then(
+            () => req.end(body.slice(1000)),
+            reject,
+          );
+        }, 200);
+      });
+      const res = await response;
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.text)).toMatchObject({ status: 'success', data: body });
+      expect(await proc.exit).toBe(0);
+      const logs = proc.output();
+      expect(logs).toContain('shutting down');
+      expect(logs).toContain('"message":"stopped"');
+      expect(logs).not.toContain(SECRET_KEY);
+      expect(logs).not.toContain(DB_PASSWORD);
+    } finally {
+      proc.child.kill('SIGKILL');
+    }
+  });
+
+  test('when the worker gets SIGTERM, then it stops polling, finishes, and exits 0; what it stored stays stored', async () => {
+    const port = await freePort();
+    const proc = run('worker', { ...backends.env, PORT: String(port), SHUTDOWN_TIMEOUT_MS: '6000' });
+    try {
+      await waitFor(async () => (await get(port, '/healthz')) === 200, 'worker up', 400);
+      const sent = await backends.aws.sqs.send(
+        new SendMessageCommand({ QueueUrl: backends.queueUrl, MessageBody: '{"via":"worker"}' }),
+      );
+      await waitFor(
+        async () =>
+          (
+            await backends.aws.doc.send(
+              new GetCommand({ TableName: backends.messagesTable, Key: { id: sent.MessageId } }),
+            )
+          ).Item !== undefined,
+        'message stored by the worker process',
+        400,
+      );
+      proc.child.kill('SIGTERM');
+      expect(await proc.exit).toBe(0);
+      expect(proc.output()).toContain('"message":"stopped"');
+    } finally {
+      proc.child.kill('SIGKILL');
+    }
+  });
+});
