@@ -51,8 +51,8 @@ ensure_go_tool() {
       tool_log "$name $version: found in cache ($cached)"
     else
       require_go "$name $version"
-      local src start tmp
-      start=$(date +%s)
+      local src build_start tmp
+      build_start=$(date +%s)
       tool_log "$name $version: building from the Go module proxy (takes a few minutes the first time)"
       src=$(go_module_dir "$module@$version")
       tmp=$(mktemp -d "$CACHE_ROOT/.build-$name.XXXXXX")
@@ -61,7 +61,7 @@ ensure_go_tool() {
       mkdir -p "$(dirname "$cached")"
       mv "$tmp/$name" "$cached"
       rmdir "$tmp"
-      tool_log "$name $version: built in $(($(date +%s) - start))s into $cached"
+      tool_log "$name $version: built in $(($(date +%s) - build_start))s into $cached"
     fi
   ) 9>"$CACHE_ROOT/.$name.lock"
   ln -sfn "$cached" "$link"

@@ -16,6 +16,7 @@ K8S_SCHEMA_VERSION=1.35.4
 
 ensure_go_tool kubeconform github.com/yannh/kubeconform ./cmd/kubeconform "$KUBECONFORM_VERSION" "-v" \
   "-s -w -X main.version=$KUBECONFORM_VERSION"
+# shellcheck disable=SC2034 # read by the scripts that source this one (local/checks/helm.sh)
 KUBECONFORM_BIN="$TOOLS_BIN/kubeconform"
 
 schema_cache="$CACHE_ROOT/k8s-schemas-v$K8S_SCHEMA_VERSION"
@@ -27,14 +28,14 @@ else
     if [ ! -f "$schema_cache/.complete" ]; then
       require_go "the Kubernetes v$K8S_SCHEMA_VERSION JSON schemas"
       command -v node >/dev/null 2>&1 || tool_die "node is not on PATH; it is needed to generate the Kubernetes schemas"
-      start=$(date +%s)
+      schema_start=$(date +%s)
       tool_log "k8s schemas v$K8S_SCHEMA_VERSION: downloading k8s.io/kubernetes@v$K8S_SCHEMA_VERSION from the Go module proxy"
       k8s_dir=$(go_module_dir "k8s.io/kubernetes@v$K8S_SCHEMA_VERSION")
       rm -rf "$schema_cache"
       node "$REPO_ROOT/local/tools/k8s-schemas.js" "$k8s_dir/api/openapi-spec/swagger.json" \
         "$schema_cache/v$K8S_SCHEMA_VERSION-standalone-strict"
       touch "$schema_cache/.complete"
-      tool_log "k8s schemas v$K8S_SCHEMA_VERSION: generated in $(($(date +%s) - start))s into $schema_cache"
+      tool_log "k8s schemas v$K8S_SCHEMA_VERSION: generated in $(($(date +%s) - schema_start))s into $schema_cache"
     fi
   ) 9>"$CACHE_ROOT/.k8s-schemas.lock"
 fi
