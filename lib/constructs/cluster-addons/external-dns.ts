@@ -1,3 +1,4 @@
+import { Stack } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as route53 from 'aws-cdk-lib/aws-route53';
@@ -91,6 +92,7 @@ export class ExternalDns extends Construct {
       timeout: helmTimeout(props),
       values: {
         provider: { name: 'aws' },
+        env: [{ name: 'AWS_DEFAULT_REGION', value: Stack.of(this).region }],
         serviceAccount: { create: false, name: serviceAccount.serviceAccountName },
         sources: ['service', 'ingress'],
         domainFilters: [hostedZone.zoneName],

@@ -278,7 +278,7 @@ export class Karpenter extends Construct {
     });
     // Applied once the CRDs and the controller exist; deleted first, while the controller can still
     // drain and terminate the nodes it launched.
-    this.defaultNodePool.node.addDependency(this.controllerChart, nodeAccess, this.instanceProfile);
+    this.defaultNodePool.node.addDependency(this.controllerChart, nodeAccess);
   }
 }
 
