@@ -30,15 +30,16 @@ export function systemRouter(deps: SystemDeps): Router {
   route(router, '/healthz', { get: (_req, res) => void res.json({ status: 'ok' }) });
   route(router, ['/health', '/health-check'], { get: (_req, res) => void res.json({ status: 'healthy' }) });
   route(router, ['/readyz', '/ready'], {
-    get: async (_req, res) => {
+    get: async (req, res) => {
       res.setHeader('Cache-Control', 'no-store');
       if (deps.lifecycle.shuttingDown) {
         res.status(503).json({ status: 'not ready', checks: {}, shutting_down: true });
         return;
       }
-      const { ready, checks } = await checkReadiness(deps.probes, deps.readinessTimeoutMs ?? 1000);
-      for (const [dependency, result] of Object.entries(checks)) {
-        if (result !== 'ok') deps.metrics.dependencyErrors.inc({ dependency });
+      const { ready, checks, failures } = await checkReadiness(deps.probes, deps.readinessTimeoutMs ?? 1000);
+      for (const [dependency, reason] of Object.entries(failures)) {
+        deps.metrics.dependencyErrors.inc({ dependency });
+        req.log.warn({ dependency, reason }, 'readiness check failed');
       }
       res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
     },

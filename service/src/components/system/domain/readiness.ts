@@ -6,6 +6,8 @@ export type CheckResult = 'ok' | 'unavailable';
 export interface Readiness {
   readonly ready: boolean;
   readonly checks: Record<string, CheckResult>;
+  /** Why each failed check failed (for the log, never for the response). */
+  readonly failures: Record<string, string>;
 }
 
 /** Tells whether the process is shutting down (readiness then fails without calling anything). */
@@ -15,7 +17,7 @@ export interface Lifecycle {
 
 export const createLifecycle = (): Lifecycle => ({ shuttingDown: false });
 
-async function runProbe(probe: Probe, timeoutMs: number): Promise<CheckResult> {
+async function runProbe(probe: Probe, timeoutMs: number): Promise<string | undefined> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -26,9 +28,9 @@ async function runProbe(probe: Probe, timeoutMs: number): Promise<CheckResult> {
   });
   try {
     await Promise.race([probe(controller.signal), timeout]);
-    return 'ok';
-  } catch {
-    return 'unavailable';
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   } finally {
     clearTimeout(timer);
   }
@@ -37,7 +39,12 @@ async function runProbe(probe: Probe, timeoutMs: number): Promise<CheckResult> {
 /** Runs every probe in parallel, each within `timeoutMs`. */
 export async function checkReadiness(probes: Record<string, Probe>, timeoutMs: number): Promise<Readiness> {
   const names = Object.keys(probes);
-  const results = await Promise.all(names.map((name) => runProbe(probes[name], timeoutMs)));
-  const checks = Object.fromEntries(names.map((name, i) => [name, results[i]]));
-  return { ready: results.every((r) => r === 'ok'), checks };
+  const errors = await Promise.all(names.map((name) => runProbe(probes[name], timeoutMs)));
+  const checks = Object.fromEntries(
+    names.map((name, i): [string, CheckResult] => [name, errors[i] === undefined ? 'ok' : 'unavailable']),
+  );
+  const failures = Object.fromEntries(
+    names.flatMap((name, i) => (errors[i] === undefined ? [] : [[name, errors[i]]])),
+  );
+  return { ready: errors.every((e) => e === undefined), checks, failures };
 }
