@@ -5,10 +5,13 @@
  * This is the only e2e file that creates users, so its before/after comparisons are not disturbed
  * by the other files running in parallel.
  */
+import { GetObjectAclCommand, GetPublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import { createHash, randomUUID } from 'crypto';
+import { bucketKeys, bucketObject, s3 } from './support/bucket';
 import { baseUrl, call, expectJson, get, ISO_8601, mediaType, type Reply, urlOf, UUID } from './support/http';
 import { gif, jpeg, png, PNG_SIGNATURE, randomRgb } from './support/images';
 import { COUNTERS, counterTotal, scrape } from './support/metrics';
+import { avatarsBucket } from './support/service-env';
 import {
   createUser,
   deleteCreatedUsers,
@@ -23,7 +26,10 @@ import {
 
 const AVATAR_MAX_BYTES = Number(process.env.AVATAR_MAX_BYTES ?? 5 * 1024 * 1024);
 
-afterAll(deleteCreatedUsers);
+afterAll(async () => {
+  await deleteCreatedUsers();
+  s3.destroy();
+});
 
 const pngAvatar = (filename = 'avatar.png'): FilePart => ({
   bytes: png(randomRgb()),
@@ -55,18 +61,20 @@ async function expectAvatar(path: string, bytes: Uint8Array, type: string): Prom
   });
 }
 
-/** What a 4xx must leave untouched: the listing and the users-created / avatar-bytes counters. */
+/** What a 4xx must leave untouched: the listing, the users-created / avatar-bytes counters, the bucket. */
 interface Written {
   readonly ids: readonly string[];
+  readonly keys: readonly string[];
   readonly emails: readonly string[];
   readonly usersCreated: number;
   readonly avatarBytes: number;
 }
 
 async function written(): Promise<Written> {
-  const [users, metrics] = await Promise.all([listAllUsers(), scrape()]);
+  const [users, metrics, keys] = await Promise.all([listAllUsers(), scrape(), bucketKeys()]);
   return {
     ids: users.map((u) => u.id).sort(),
+    keys,
     emails: users.map((u) => u.email.toLowerCase()),
     usersCreated: counterTotal(metrics, COUNTERS.usersCreated),
     avatarBytes: counterTotal(metrics, COUNTERS.avatarBytesStored),
@@ -76,6 +84,7 @@ async function written(): Promise<Written> {
 async function expectNothingWritten(before: Written, email?: string): Promise<void> {
   const after = await written();
   expect(after.ids).toEqual(before.ids);
+  expect(after.keys).toEqual(before.keys);
   expect(after.usersCreated).toBe(before.usersCreated);
   expect(after.avatarBytes).toBe(before.avatarBytes);
   if (email) expect(after.emails).not.toContain(email.toLowerCase());
@@ -332,8 +341,14 @@ describe('POST /user rejects invalid input with 400 and writes nothing', () => {
       emailFree: true,
     },
     {
-      when: 'an unknown file field is sent',
-      error: /picture|unexpected|unknown/i,
+      when: 'the only file is in an unknown field',
+      error: /picture/i,
+      form: (email) => userForm({ name, email }, [{ ...pngAvatar('p.png'), field: 'picture' }]),
+      emailFree: true,
+    },
+    {
+      when: 'an unknown file field is sent besides the avatar',
+      error: /picture/i,
       form: (email) => userForm({ name, email }, [pngAvatar(), { ...pngAvatar('p.png'), field: 'picture' }]),
       emailFree: true,
     },
@@ -415,6 +430,7 @@ describe('POST /user with an email that is already registered', () => {
       expectJson(reply, 409, { error: 'Email already registered' });
       const after = await written();
       expect(after.ids).toEqual(before.ids);
+      expect(after.keys).toEqual(before.keys); // the avatar written before the failed transaction is gone again
       expect(after.usersCreated).toBe(before.usersCreated);
       expectJson(await get(`/users/${first.id}`), 200, first);
       await expectAvatar(`/users/${first.id}/avatar`, avatar.bytes, 'image/png');
@@ -543,5 +559,57 @@ describe('DELETE /users/<id>', () => {
   test('when the deleted email is registered again, then 201 (its reservation was removed)', async () => {
     const again = await createUser({ name: 'E2E Delete Again', email }, pngAvatar());
     expect(again.id).not.toBe(user.id);
+  });
+});
+
+describe('avatar objects in the deployed bucket (read through the emulator)', () => {
+  test('when a user is created, then exactly one object avatars/<id>/<file name> holds the bytes with the real Content-Type', async () => {
+    const avatar = { bytes: gif(randomRgb()), filename: 'ada.gif', type: 'application/octet-stream' };
+    const user = await createUser({ name: 'E2E Object', email: uniqueEmail('object') }, avatar);
+    expect(await bucketKeys(`avatars/${user.id}/`)).toEqual([`avatars/${user.id}/ada.gif`]);
+    const object = await bucketObject(`avatars/${user.id}/ada.gif`);
+    expect({ contentType: object.contentType, ...digest(object.bytes) }).toEqual({
+      contentType: 'image/gif',
+      ...digest(avatar.bytes),
+    });
+  });
+
+  test('when the file name carries path segments and spaces, then the key is one safe segment under avatars/<id>/', async () => {
+    const outside = (keys: string[]) => keys.filter((k) => !/^avatars\/[0-9a-f-]{36}\/[^/]+$/.test(k));
+    const before = outside(await bucketKeys());
+    const avatar = pngAvatar('../../etc/my photo (1).png');
+    const user = await createUser({ name: 'E2E Path', email: uniqueEmail('path') }, avatar);
+    const keys = await bucketKeys(`avatars/${user.id}/`);
+    expect(keys).toHaveLength(1);
+    const fileName = keys[0].slice(`avatars/${user.id}/`.length);
+    expect(fileName).not.toMatch(/\/|\\|^\.|\.\./);
+    expect(fileName).toMatch(/\.png$/i);
+    expect(outside(await bucketKeys())).toEqual(before);
+    await expectAvatar(`/users/${user.id}/avatar`, avatar.bytes, 'image/png');
+  });
+
+  test('when a user is deleted, then its avatar object is removed', async () => {
+    const user = await createUser({ name: 'E2E Delete Object', email: uniqueEmail('delobj') }, pngAvatar());
+    expect(await bucketKeys(`avatars/${user.id}/`)).toHaveLength(1);
+    expect((await call(`/users/${user.id}`, { method: 'DELETE' })).status).toBe(204);
+    forgetCreated(user.id);
+    expect(await bucketKeys(`avatars/${user.id}/`)).toEqual([]);
+  });
+
+  test('when the bucket and an avatar object are inspected, then all public access is blocked and no public grant exists', async () => {
+    const Bucket = avatarsBucket();
+    const block = await s3.send(new GetPublicAccessBlockCommand({ Bucket }));
+    expect(block.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      IgnorePublicAcls: true,
+      BlockPublicPolicy: true,
+      RestrictPublicBuckets: true,
+    });
+    const user = await createUser({ name: 'E2E Private', email: uniqueEmail('private') }, pngAvatar('p.png'));
+    const acl = await s3.send(new GetObjectAclCommand({ Bucket, Key: `avatars/${user.id}/p.png` }));
+    const publicGrants = (acl.Grants ?? []).filter((g) =>
+      /AllUsers|AuthenticatedUsers/.test(g.Grantee?.URI ?? ''),
+    );
+    expect(publicGrants).toEqual([]);
   });
 });
