@@ -1,44 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type Backends, createBackends } from './helpers/backends';
+import { httpStatus, run } from './helpers/process';
 import { RedisServer, freePort, waitFor } from './helpers/redis-server';
 
-const ROOT = `${__dirname}/../..`;
 const SECRET_KEY = 'sk-lifecycle-7c1d0e55';
 const DB_PASSWORD = 'db-pass-lifecycle-31aa';
-
-interface Proc {
-  readonly child: ChildProcess;
-  readonly output: () => string;
-  readonly exit: Promise<number | null>;
-}
-
-/** Runs service/src/<entry>.ts as its own Node process (through tsx), as the container would run dist/<entry>.js. */
-function run(entry: 'server' | 'worker', env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', `service/src/${entry}.ts`], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => out, exit };
-}
-
-const get = (port: number, path: string) =>
-  new Promise<number>((resolve) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', () => resolve(0));
-    req.end();
-  });
 
 const refusesConnections = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -101,7 +70,7 @@ describe('process lifecycle: fail-fast configuration, SIGTERM drain', () => {
       DB_PASSWORD,
     });
     try {
-      await waitFor(async () => (await get(port, '/readyz')) === 200, 'api ready', 400);
+      await waitFor(async () => (await httpStatus(port, '/readyz')) === 200, 'api ready', 400);
 
       // A slow client: headers and half of the body now, the rest after SIGTERM.
       const body = JSON.stringify({ slow: 'x'.repeat(2000) });
@@ -149,7 +118,7 @@ describe('process lifecycle: fail-fast configuration, SIGTERM drain', () => {
     const port = await freePort();
     const proc = run('worker', { ...backends.env, PORT: String(port), SHUTDOWN_TIMEOUT_MS: '6000' });
     try {
-      await waitFor(async () => (await get(port, '/healthz')) === 200, 'worker up', 400);
+      await waitFor(async () => (await httpStatus(port, '/healthz')) === 200, 'worker up', 400);
       const sent = await backends.aws.sqs.send(
         new SendMessageCommand({ QueueUrl: backends.queueUrl, MessageBody: '{"via":"worker"}' }),
       );

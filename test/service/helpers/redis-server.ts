@@ -39,10 +39,14 @@ export async function waitFor(check: () => Promise<boolean>, what: string, attem
 export class RedisServer {
   private child?: ChildProcess;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extraArgs: readonly string[],
+  ) {}
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  /** `extraArgs`, e.g. `['--requirepass', 'x']`; with `--tls-port` in them the plain port is turned off. */
+  static async start(extraArgs: readonly string[] = []): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), extraArgs);
     await server.startProcess();
     return server;
   }
@@ -52,13 +56,14 @@ export class RedisServer {
   }
 
   async startProcess(): Promise<void> {
-    this.child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      {
-        stdio: 'ignore',
-      },
-    );
+    const tls = this.extraArgs.includes('--tls-port');
+    const portArgs = tls ? ['--port', '0', '--tls-port', String(this.port)] : ['--port', String(this.port)];
+    const rest = tls
+      ? this.extraArgs.filter((a, i, all) => a !== '--tls-port' && all[i - 1] !== '--tls-port')
+      : this.extraArgs;
+    // `--save ''` last: an empty argument in the middle can swallow the options after it.
+    const args = [...portArgs, '--bind', '127.0.0.1', ...rest, '--appendonly', 'no', '--save', ''];
+    this.child = spawn('redis-server', args, { stdio: 'ignore' });
     await waitFor(() => canConnect(this.port), `redis-server on ${this.port}`);
   }
 

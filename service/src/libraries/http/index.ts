@@ -46,7 +46,13 @@ export function requestContext(logger: Logger, metrics: Metrics): RequestHandler
 }
 
 function routeLabel(req: Request): string {
-  if (req.route?.path !== undefined) return `${req.baseUrl}${String(req.route.path)}` || '/';
+  const template: unknown = req.route?.path;
+  if (typeof template === 'string') return `${req.baseUrl}${template}` || '/';
+  if (Array.isArray(template)) {
+    // One route serving aliases (`/readyz`, `/ready`): label with the alias that matched, else the first.
+    const path = req.path.length > 1 ? req.path.replace(/\/$/, '') : req.path;
+    return `${req.baseUrl}${String(template.find((t) => t === path) ?? template[0])}`;
+  }
   if (req.baseUrl) return req.baseUrl; // a mounted static handler such as /swagger
   return 'unmatched';
 }

@@ -4,12 +4,16 @@ import type { Redis } from '../../../libraries/redis';
 
 const KEY = 'counter';
 
-/** Redis failures: a reply error (wrong type…) is a bug, anything else means Redis is unreachable. */
+/** Replies that mean "this server cannot serve us now" (auth, loading, failover), not a bad command. */
+const UNAVAILABLE_REPLY = /^(NOAUTH|WRONGPASS|LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|BUSY)\b/;
+
+/** Redis failures: a reply error such as WRONGTYPE is a bug (500); anything else means Redis is unavailable (503). */
 async function redisCall<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    throw err instanceof ReplyError ? AppError.internal(err) : AppError.unavailable('redis', err);
+    const isBug = err instanceof ReplyError && !UNAVAILABLE_REPLY.test((err as Error).message);
+    throw isBug ? AppError.internal(err) : AppError.unavailable('redis', err);
   }
 }
 
