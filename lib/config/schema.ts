@@ -107,12 +107,21 @@ const dataSchema = z.object({
 
 const serviceSchema = z
   .object({
-    /** Tag of the image asset pushed to the bootstrap ECR repository is the asset hash; this tag labels the release. */
+    /**
+     * Release label of the image. The pushed tag is the asset's content hash (so a changed `service/`
+     * always deploys a new image); changing imageTag forces a rebuild and a new tag without a code change.
+     */
     imageTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'expected a Docker tag'),
     appVersion: z.string().min(1),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
     minReplicas: positiveInt,
     maxReplicas: positiveInt,
+    /** Kubernetes namespace of the release (created by it); the service account lives there too. */
+    namespace: z.string().regex(dnsLabel, 'expected a lowercase DNS label').max(63).default('eks-service'),
+    /** The release's service account, bound to the app's IAM role (IRSA or Pod Identity). */
+    serviceAccountName: z.string().regex(dnsLabel, 'expected a lowercase DNS label').max(63).default('eks-service'),
+    /** Helm's wait timeout; the kubectl provider's Lambda stops at 15 minutes. */
+    helmTimeoutMinutes: z.number().int().min(1).max(14).default(10),
     /** Raw Helm values merged last over the computed ones (deep merge, objects only). */
     chartValues: z.record(z.string(), z.unknown()).default({}),
   })

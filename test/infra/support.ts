@@ -15,6 +15,10 @@ import { prod } from '../../lib/config/prod';
 
 import cdkJson from '../../cdk.json';
 
+// aws-cdk-lib's built-in template validation costs ~13 s per synth; the infra tests check templates with
+// assertions, cdk-nag and (local/checks/cfn-lint.sh) cfn-lint instead. `cdk synth` keeps it on.
+process.env.CDK_VALIDATION ??= 'false';
+
 export const TEST_ACCOUNT = '123456789012';
 export const TEST_REGION = 'eu-west-1';
 export const TEST_AZS = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];

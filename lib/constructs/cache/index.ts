@@ -38,12 +38,20 @@ const DEFAULTS = {
 /** ElastiCache AUTH tokens: 16–128 printable characters without `/`, `"` and `@`; letters and digits are safe. */
 const AUTH_TOKEN_LENGTH = 64;
 
+/** What a client of the cache needs: its endpoint, its AUTH token secret and its ARN (for IAM). */
+export interface ReplicatedCacheEndpoint {
+  readonly primaryEndpointAddress: string;
+  readonly primaryEndpointPort: string;
+  readonly authTokenSecret: secretsmanager.ISecret;
+  readonly replicationGroupArn: string;
+}
+
 /**
  * An ElastiCache (Valkey or Redis OSS) replication group with one shard: TLS in transit (required),
  * encryption at rest, an AUTH token generated into Secrets Manager, automatic failover and Multi-AZ
  * when it has replicas, in private subnets behind a security group that admits only the given clients.
  */
-export class ReplicatedCache extends Construct {
+export class ReplicatedCache extends Construct implements ReplicatedCacheEndpoint {
   readonly replicationGroup: elasticache.CfnReplicationGroup;
   readonly replicationGroupId: string;
   readonly replicationGroupArn: string;
