@@ -122,7 +122,7 @@ export class ClusterStack extends StageStack {
       labels: { [SYSTEM_NODE_LABEL.key]: SYSTEM_NODE_LABEL.value },
       taints: [{ ...SYSTEM_NODE_TAINT, effect: eks.TaintEffect.NO_SCHEDULE }],
     });
-    tagClusterSecurityGroup(this, this.cluster, { [KARPENTER_DISCOVERY_TAG]: name });
+    const discoveryTags = tagClusterSecurityGroup(this, this.cluster, { [KARPENTER_DISCOVERY_TAG]: name });
 
     this.karpenter = new Karpenter(this, 'Karpenter', {
       cluster: this.cluster,
@@ -135,6 +135,8 @@ export class ClusterStack extends StageStack {
         nodeTags: { Application: config.appName, Environment: config.stage, ...config.tags },
       },
     });
+
+    this.karpenter.defaultNodePool.node.addDependency(discoveryTags);
 
     this.controllers = new Construct(this, 'Controllers');
     new LoadBalancerController(this.controllers, 'LoadBalancerController', {
@@ -229,6 +231,12 @@ function acknowledgeNagFindings(cluster: eks.Cluster, systemNodes: eks.Nodegroup
     cluster.role,
     'The EKS service role needs AmazonEKSClusterPolicy, which AWS maintains as EKS adds calls (aws-eks-v2 default).',
     managedPolicyFinding('AmazonEKSClusterPolicy'),
+  );
+  acknowledge(
+    cluster,
+    "EncryptionConfig.Resources: ['secrets'] is what aws-eks-v2 writes and the only value EKS accepts; the " +
+      'CloudFormation schema merely marks the property deprecated.',
+    'CloudFormation-Validate::W9009',
   );
   acknowledge(
     systemNodes.role,
