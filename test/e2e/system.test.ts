@@ -162,6 +162,11 @@ describe('X-Request-Id', () => {
     ['GET', `/no-such-path`, 404],
     ['DELETE', '/healthz', 405],
     ['GET', '/users?limit=0', 400],
+    ['GET', '/metrics', 200],
+    ['GET', '/swagger/', 200],
+    ['GET', '/openapi.json', 200],
+    ['POST', '/read', 405],
+    ['GET', `/messages/${randomUUID()}`, 404],
   ])('when %s %s carries an X-Request-Id, then the %d response echoes it', async (method, path, status) => {
     const id = unique('e2e-req');
     const reply = await call(path, { method, headers: { 'X-Request-Id': id, 'Content-Type': 'text/plain' } });
