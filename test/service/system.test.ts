@@ -116,6 +116,12 @@ describe('system routes: home, configuration, health, metrics, OpenAPI', () => {
     expect(res.headers.allow).toBe(allow);
   });
 
+  test('when OPTIONS on a known path, then 204 with the Allow header', async () => {
+    const res = await request(t.app).options('/users');
+    expect(res.status).toBe(204);
+    expect(res.headers.allow).toBe('GET, POST, HEAD, OPTIONS');
+  });
+
   test('when GET /metrics after some requests, then Prometheus text with route templates, counters and process metrics', async () => {
     await request(t.app).get('/users/6f1c0e2a-7d43-4b7e-9a51-2a3c4d5e6f70');
     await request(t.app).get('/no/such/path/123');

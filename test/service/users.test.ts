@@ -1,3 +1,4 @@
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import request from 'supertest';
 import { avatarStore } from '../../service/src/components/users/data-access/avatar-store';
@@ -306,6 +307,16 @@ describe('users and avatars on DynamoDB + S3', () => {
       const res = await request(t.app).get(path);
       expect(res.status).toBe(404);
       expect(res.body).toEqual({ error: 'User not found' });
+    });
+
+    test('when the avatar object has vanished from the bucket, then GET /users/<id>/avatar is 404 Avatar not found', async () => {
+      const created = await create(valid(), { buffer: PNG, name: 'gone.png' });
+      await backends.aws.s3.send(
+        new DeleteObjectCommand({ Bucket: backends.bucket, Key: `avatars/${created.body.id}/gone.png` }),
+      );
+      const res = await request(t.app).get(`/users/${created.body.id}/avatar`);
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual({ error: 'Avatar not found' });
     });
 
     test('when DELETE /users/<id>, then 204 and the user, its email reservation and its avatar are gone', async () => {

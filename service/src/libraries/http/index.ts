@@ -24,14 +24,20 @@ export function requestContext(logger: Logger, metrics: Metrics): RequestHandler
     const start = process.hrtime.bigint();
     const incoming = req.headers['x-request-id'];
     req.id = typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    req.log = logger.child({ requestId: req.id });
+    // The child logger is built only when a handler logs (most requests write the access line only).
+    let child: Logger | undefined;
+    Object.defineProperty(req, 'log', {
+      get: () => (child ??= logger.child({ requestId: req.id })),
+      configurable: true,
+    });
     res.setHeader('X-Request-Id', req.id);
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       const route = routeLabel(req);
       metrics.httpDuration.observe({ method: req.method, route, status_code: res.statusCode }, seconds);
-      req.log.info(
+      logger.info(
         {
+          requestId: req.id,
           method: req.method,
           route,
           path: req.path,
