@@ -128,7 +128,6 @@ export class ReplicatedCache extends Construct implements ReplicatedCacheEndpoin
       snapshotRetentionLimit: p.snapshotRetentionDays,
       autoMinorVersionUpgrade: true,
     });
-    this.replicationGroup.addDependency(subnetGroup);
 
     this.primaryEndpointAddress = this.replicationGroup.attrPrimaryEndPointAddress;
     this.primaryEndpointPort = this.replicationGroup.attrPrimaryEndPointPort;
