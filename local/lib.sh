@@ -40,8 +40,8 @@ check_prerequisites() {
   elif ! python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)'; then
     missing+=("Python >= 3.10 (found $(python3 -V 2>&1))"); fi
   if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then missing+=("Python venv module (Debian: apt-get install python3-venv)"); fi
-  if ! command -v go >/dev/null && ! command -v helm >/dev/null && [ ! -x "$ROOT/.tools/bin/helm" ]; then
-    missing+=("Go >= 1.24 or Helm 3 (neither found; Helm is built from the Go module proxy)"); fi
+  if ! command -v go >/dev/null && { [ ! -x "$ROOT/.tools/bin/helm" ] || [ ! -x "$ROOT/.tools/bin/actionlint" ]; }; then
+    missing+=("Go >= 1.26 (not found; Helm, kubeconform and actionlint are built from the Go module proxy)"); fi
   command -v redis-server >/dev/null || missing+=("redis-server (Debian: apt-get install redis-server)")
   command -v curl >/dev/null || missing+=("curl")
   if [ "${#missing[@]}" -gt 0 ]; then

@@ -27,7 +27,12 @@ cleanup() { if [ "$started_here" = 1 ] && [ "${KEEP_LOCAL:-0}" != 1 ]; then bash
 trap cleanup EXIT
 
 check_prerequisites
-t0=$(now); ensure_node_modules; ensure_venv; record ok "install" "$(elapsed "$t0")"
+t0=$(now)
+ensure_node_modules
+ensure_venv
+# Go-built tools (cached under ~/.cache/eks-cdk-reference by version; minutes on a cold machine).
+for tool in helm kubeconform actionlint; do bash "$ROOT/local/tools/$tool.sh" || die "installing $tool failed"; done
+record ok "install" "$(elapsed "$t0")"
 
 if ! pid_alive "$STATE/pids/api.pid" && ! pid_alive "$STATE/pids/emulator.pid"; then started_here=1; fi
 if ! run_phase "local environment (npm run local)" bash "$ROOT/local/up.sh"; then
