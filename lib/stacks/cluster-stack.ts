@@ -1,5 +1,5 @@
 import { KubectlV35Layer } from '@aws-cdk/lambda-layer-kubectl-v35';
-import { CfnCondition, CfnElement, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnCondition, CfnElement, DefaultStackSynthesizer, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -14,6 +14,7 @@ import {
   ExternalDns,
   LoadBalancerController,
   MetricsServer,
+  NAG_PARTITION,
   PodPlacement,
   acknowledge,
   albControllerVersion,
@@ -218,6 +219,9 @@ function tagClusterSecurityGroup(
   });
 }
 
+/** Context key of a custom bootstrap qualifier (`cdk bootstrap --qualifier`). */
+const BOOTSTRAP_QUALIFIER_CONTEXT = '@aws-cdk/core:bootstrapQualifier';
+
 /** Construct id of the AwsCustomResource singleton function (custom-resources' fixed UUID). */
 const AWS_CUSTOM_RESOURCE_SINGLETON_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
 
@@ -278,6 +282,22 @@ function acknowledgeNagFindings(cluster: eks.Cluster, systemNodes: eks.Nodegroup
     kubectl,
     'The provider framework may invoke every version of its own handler function (<arn>:*), nothing else.',
     wildcardFinding(`<${stack.getLogicalId(handler.node.defaultChild as CfnElement)}.Arn>:*`),
+  );
+  const assetsBucket = DefaultStackSynthesizer.DEFAULT_FILE_ASSETS_BUCKET_NAME.replace(
+    '${Qualifier}',
+    stack.node.tryGetContext(BOOTSTRAP_QUALIFIER_CONTEXT) ?? DefaultStackSynthesizer.DEFAULT_QUALIFIER,
+  )
+    .replace('${AWS::AccountId}', stack.account)
+    .replace('${AWS::Region}', stack.region);
+  acknowledge(
+    kubectl,
+    'A HelmChart with a chartAsset (the service chart, installed through this provider) grants the provider ' +
+      "Bucket.grantRead on the CDK bootstrap assets bucket; it reads the chart's zip and nothing else lives there " +
+      "but this app's deployment assets.",
+    'AwsSolutions-IAM5[Action::s3:GetBucket*]',
+    'AwsSolutions-IAM5[Action::s3:GetObject*]',
+    'AwsSolutions-IAM5[Action::s3:List*]',
+    wildcardFinding(`arn:${NAG_PARTITION}:s3:::${assetsBucket}/*`),
   );
   acknowledge(
     kubectl,

@@ -1,7 +1,12 @@
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import { Asset } from 'aws-cdk-lib/aws-s3-assets';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { StageName } from '../../lib/config/schema';
 import { ClusterStack } from '../../lib/stacks/cluster-stack';
@@ -594,6 +599,23 @@ describe('cluster stack identity modes', () => {
     test('then cdk-nag AwsSolutions reports nothing unacknowledged', () => {
       expect(nagFindings(built.app, built.stack)).toEqual([]);
     });
+  });
+});
+
+describe('cluster stack with a release from another stack', () => {
+  test('when a chart asset is installed through its kubectl provider, then cdk-nag still reports nothing unacknowledged', () => {
+    const built = build((app) => {
+      const clusterStack = synthInto(app, 'dev');
+      const release = new Stack(app, 'Release', { env: { account: ACCOUNT, region: TEST_REGION } });
+      const chartDir = mkdtempSync(join(tmpdir(), 'chart-'));
+      writeFileSync(join(chartDir, 'Chart.yaml'), 'apiVersion: v2\nname: probe\nversion: 0.1.0\n');
+      new eks.HelmChart(release, 'Chart', {
+        cluster: clusterStack.cluster,
+        chartAsset: new Asset(release, 'ChartAsset', { path: chartDir }),
+      });
+      return clusterStack;
+    });
+    expect(nagFindings(built.app, built.stack)).toEqual([]);
   });
 });
 
