@@ -1,24 +1,9 @@
 import request from 'supertest';
-import { type Backends, createBackends } from './helpers/backends';
-import { RedisServer, waitFor } from './helpers/redis-server';
-import { type TestApp, buildTestApp } from './helpers/test-app';
+import { waitFor } from './helpers/redis-server';
+import { useTestApp } from './helpers/test-app';
 
 describe('counter on Redis', () => {
-  let backends: Backends;
-  let redis: RedisServer;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    backends = await createBackends('ctr');
-    redis = await RedisServer.start();
-    t = await buildTestApp(backends, redis.url);
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await redis?.stop();
-    await backends?.destroy();
-  });
+  const t = useTestApp('ctr');
 
   beforeEach(async () => {
     await waitFor(async () => t.redis.status === 'ready', 'redis client ready');
@@ -64,7 +49,7 @@ describe('counter on Redis', () => {
   });
 
   test('when Redis stops, then /read, /write and /readyz answer 503 while /healthz stays 200; when it returns, all recover', async () => {
-    await redis.stop();
+    await t.redisServer.stop();
     try {
       await waitFor(async () => t.redis.status !== 'ready', 'client to notice');
       for (const res of [await request(t.app).get('/read'), await request(t.app).post('/write')]) {
@@ -80,7 +65,7 @@ describe('counter on Redis', () => {
       });
       expect((await request(t.app).get('/healthz')).status).toBe(200);
     } finally {
-      await redis.startProcess();
+      await t.redisServer.startProcess();
     }
     await waitFor(async () => (await request(t.app).get('/readyz')).status === 200, 'readiness to recover');
     expect((await request(t.app).post('/write')).body).toEqual({ counter: 1 });

@@ -10,9 +10,9 @@ import { messagesTable } from '../../service/src/components/messages/data-access
 import { messagesService } from '../../service/src/components/messages/domain/messages';
 import { createLogger } from '../../service/src/libraries/logger';
 import { createMetrics } from '../../service/src/libraries/metrics';
-import { type Backends, createBackends } from './helpers/backends';
-import { RedisServer, waitFor } from './helpers/redis-server';
-import { type TestApp, buildTestApp } from './helpers/test-app';
+import type { Backends } from './helpers/backends';
+import { waitFor } from './helpers/redis-server';
+import { useTestApp } from './helpers/test-app';
 
 const silent = createLogger({ level: 'silent' });
 const noSend = { send: () => Promise.reject(new Error('worker does not send')) };
@@ -56,21 +56,7 @@ async function queueDepth(b: Backends, queueUrl = b.queueUrl): Promise<number> {
 }
 
 describe('messages: POST /process_message → SQS → worker → DynamoDB', () => {
-  let backends: Backends;
-  let redis: RedisServer;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    backends = await createBackends('msg', { maxReceiveCount: 2 });
-    redis = await RedisServer.start();
-    t = await buildTestApp(backends, redis.url);
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await redis?.stop();
-    await backends?.destroy();
-  });
+  const t = useTestApp('msg', { maxReceiveCount: 2 });
 
   describe('the API', () => {
     test('when a JSON object is posted, then 200 with its compact JSON text and the SQS MessageId, and the queue holds it', async () => {
@@ -84,18 +70,18 @@ describe('messages: POST /process_message → SQS → worker → DynamoDB', () =
         data: '{"order":42,"item":"book"}',
         messageId: expect.any(String),
       });
-      const received = await backends.aws.sqs.send(
+      const received = await t.backends.aws.sqs.send(
         new ReceiveMessageCommand({
-          QueueUrl: backends.queueUrl,
+          QueueUrl: t.backends.queueUrl,
           WaitTimeSeconds: 2,
           MaxNumberOfMessages: 10,
         }),
       );
       const message = received.Messages?.find((m) => m.MessageId === res.body.messageId);
       expect(message?.Body).toBe('{"order":42,"item":"book"}');
-      await backends.aws.sqs.send(
+      await t.backends.aws.sqs.send(
         new ChangeMessageVisibilityCommand({
-          QueueUrl: backends.queueUrl,
+          QueueUrl: t.backends.queueUrl,
           ReceiptHandle: message?.ReceiptHandle,
           VisibilityTimeout: 0,
         }),
@@ -155,14 +141,14 @@ describe('messages: POST /process_message → SQS → worker → DynamoDB', () =
     );
 
     test('when the body is over 256 KiB, then 413 and nothing is sent', async () => {
-      const before = await queueDepth(backends);
+      const before = await queueDepth(t.backends);
       const res = await request(t.app)
         .post('/process_message')
         .set('Content-Type', 'application/json')
         .send(JSON.stringify({ blob: 'x'.repeat(256 * 1024) }));
       expect(res.status).toBe(413);
       expect(res.body).toEqual({ status: 'error', message: 'Message too large' });
-      expect(await queueDepth(backends)).toBe(before);
+      expect(await queueDepth(t.backends)).toBe(before);
     });
 
     test('when a message id was never stored, then GET /messages/<id> is 404', async () => {
@@ -181,7 +167,7 @@ describe('messages: POST /process_message → SQS → worker → DynamoDB', () =
   describe('the worker', () => {
     test('when the worker runs, then every posted message is stored, readable by id, and deleted from the queue', async () => {
       const sent = await request(t.app).post('/process_message').send({ hello: 'worker' });
-      const { consumer } = startWorker(backends);
+      const { consumer } = startWorker(t.backends);
       try {
         await waitFor(
           async () => (await request(t.app).get(`/messages/${sent.body.messageId}`)).status === 200,
@@ -194,7 +180,7 @@ describe('messages: POST /process_message → SQS → worker → DynamoDB', () =
           received_at: expect.any(String),
         });
         expect(new Date(res.body.received_at).toISOString()).toBe(res.body.received_at);
-        await waitFor(async () => (await queueDepth(backends)) === 0, 'queue drained');
+        await waitFor(async () => (await queueDepth(t.backends)) === 0, 'queue drained');
       } finally {
         await stopWorker(consumer);
       }
@@ -204,9 +190,9 @@ describe('messages: POST /process_message → SQS → worker → DynamoDB', () =
       const sent = await request(t.app).post('/process_message').send({ redelivered: true });
       const id = sent.body.messageId as string;
       // A first worker receives and stores it, then "crashes" before deleting: the message becomes visible again.
-      const received = await backends.aws.sqs.send(
+      const received = await t.backends.aws.sqs.send(
         new ReceiveMessageCommand({
-          QueueUrl: backends.queueUrl,
+          QueueUrl: t.backends.queueUrl,
           WaitTimeSeconds: 2,
           MaxNumberOfMessages: 10,
         }),
@@ -215,14 +201,14 @@ describe('messages: POST /process_message → SQS → worker → DynamoDB', () =
       expect(first).toBeDefined();
       const metrics = createMetrics({ defaultMetrics: false });
       const service = messagesService({
-        table: messagesTable(backends.aws, backends.messagesTable),
+        table: messagesTable(t.backends.aws, t.backends.messagesTable),
         queue: noSend,
         metrics,
       });
       expect(await service.store(first ?? {}, new Date('2020-01-01T00:00:00.000Z'))).toBe('stored');
-      await backends.aws.sqs.send(
+      await t.backends.aws.sqs.send(
         new ChangeMessageVisibilityCommand({
-          QueueUrl: backends.queueUrl,
+          QueueUrl: t.backends.queueUrl,
           ReceiptHandle: first?.ReceiptHandle,
           VisibilityTimeout: 0,
         }),
@@ -230,15 +216,15 @@ describe('messages: POST /process_message → SQS → worker → DynamoDB', () =
       // The same handler called twice: the second write is a duplicate, not an error.
       expect(await service.store(first ?? {})).toBe('duplicate');
 
-      const { consumer } = startWorker(backends);
+      const { consumer } = startWorker(t.backends);
       try {
-        await waitFor(async () => (await queueDepth(backends)) === 0, 'redelivered message deleted');
+        await waitFor(async () => (await queueDepth(t.backends)) === 0, 'redelivered message deleted');
       } finally {
         await stopWorker(consumer);
       }
-      const stored = await backends.aws.doc.send(
+      const stored = await t.backends.aws.doc.send(
         new ScanCommand({
-          TableName: backends.messagesTable,
+          TableName: t.backends.messagesTable,
           FilterExpression: 'id = :id',
           ExpressionAttributeValues: { ':id': id },
         }),
@@ -250,14 +236,14 @@ describe('messages: POST /process_message → SQS → worker → DynamoDB', () =
 
     test('when a message can never be stored, then it is not deleted and lands in the dead-letter queue after maxReceiveCount', async () => {
       const sent = await request(t.app).post('/process_message').send({ poison: true });
-      const { consumer, metrics } = startWorker(backends, 'table-that-does-not-exist');
+      const { consumer, metrics } = startWorker(t.backends, 'table-that-does-not-exist');
       try {
-        await waitFor(async () => (await queueDepth(backends)) === 0, 'message moved off the queue', 400);
+        await waitFor(async () => (await queueDepth(t.backends)) === 0, 'message moved off the queue', 400);
       } finally {
         await stopWorker(consumer);
       }
-      const dead = await backends.aws.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: backends.dlqUrl, WaitTimeSeconds: 2 }),
+      const dead = await t.backends.aws.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: t.backends.dlqUrl, WaitTimeSeconds: 2 }),
       );
       expect(dead.Messages?.map((m) => m.MessageId)).toEqual([sent.body.messageId]);
       expect(dead.Messages?.[0].Body).toBe('{"poison":true}');

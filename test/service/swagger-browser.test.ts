@@ -1,23 +1,16 @@
 import type { Server } from 'node:http';
 import { chromium, type Browser } from 'playwright-core';
-import { type Backends, createBackends } from './helpers/backends';
-import { RedisServer } from './helpers/redis-server';
-import { type TestApp, buildTestApp } from './helpers/test-app';
+import { useTestApp } from './helpers/test-app';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 describe('Swagger UI in a real browser (Chromium via playwright-core)', () => {
-  let backends: Backends;
-  let redis: RedisServer;
-  let t: TestApp;
+  const t = useTestApp('swg');
   let server: Server;
   let browser: Browser;
   let baseUrl: string;
 
   beforeAll(async () => {
-    backends = await createBackends('swg');
-    redis = await RedisServer.start();
-    t = await buildTestApp(backends, redis.url);
     server = await new Promise<Server>((resolve) => {
       const s = t.app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -39,9 +32,6 @@ describe('Swagger UI in a real browser (Chromium via playwright-core)', () => {
   afterAll(async () => {
     await browser?.close();
     await new Promise((resolve) => server?.close(resolve));
-    await t?.close();
-    await redis?.stop();
-    await backends?.destroy();
   });
 
   test('when /swagger/ is opened, then every operation is listed and GET /read can be executed from the page', async () => {

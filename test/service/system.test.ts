@@ -1,31 +1,17 @@
 import request from 'supertest';
-import { type Backends, createBackends } from './helpers/backends';
-import { RedisServer } from './helpers/redis-server';
-import { type TestApp, buildTestApp } from './helpers/test-app';
+import { useTestApp } from './helpers/test-app';
 
 const SECRET_KEY = 'sk-system-test-5f2a9c1e';
 const REDIS_PASSWORD_UNUSED = 'redis-pass-system-0b7d';
 
 describe('system routes: home, configuration, health, metrics, OpenAPI', () => {
-  let backends: Backends;
-  let redis: RedisServer;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    backends = await createBackends('sys');
-    redis = await RedisServer.start();
-    t = await buildTestApp(backends, redis.url, {
+  const t = useTestApp('sys', {
+    env: {
       APP_VERSION: '9.9.9-test',
       SECRET_KEY,
       API_BASE_URL: 'https://api.example.com',
       LOG_LEVEL: 'DEBUG',
-    });
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await redis?.stop();
-    await backends?.destroy();
+    },
   });
 
   test('when GET /, then it greets with status and the APP_VERSION', async () => {

@@ -8,18 +8,16 @@ import { createAwsClients } from '../../service/src/libraries/aws';
 import { AppError } from '../../service/src/libraries/errors';
 import { createLogger } from '../../service/src/libraries/logger';
 import { createMetrics } from '../../service/src/libraries/metrics';
-import { type Backends, REGION, createBackends, listKeys } from './helpers/backends';
+import { REGION, listKeys } from './helpers/backends';
 import { GIF, JPEG, PNG, TEXT } from './helpers/images';
-import { RedisServer, freePort } from './helpers/redis-server';
-import { type TestApp, buildTestApp } from './helpers/test-app';
+import { freePort } from './helpers/redis-server';
+import { type TestApp, buildTestApp, useTestApp } from './helpers/test-app';
 
 let seq = 0;
 const uniqueEmail = (tag = 'user') => `${tag}.${Date.now()}.${++seq}@example.com`;
 
 describe('users and avatars on DynamoDB + S3', () => {
-  let backends: Backends;
-  let redis: RedisServer;
-  let t: TestApp;
+  const t = useTestApp('usr', { env: { AVATAR_MAX_BYTES: '4096' } });
 
   const create = (
     fields: Record<string, string>,
@@ -35,18 +33,6 @@ describe('users and avatars on DynamoDB + S3', () => {
     name: 'Ada Lovelace',
     email: uniqueEmail(),
     ...overrides,
-  });
-
-  beforeAll(async () => {
-    backends = await createBackends('usr');
-    redis = await RedisServer.start();
-    t = await buildTestApp(backends, redis.url, { AVATAR_MAX_BYTES: '4096' });
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await redis?.stop();
-    await backends?.destroy();
   });
 
   describe('POST /user', () => {
@@ -69,17 +55,17 @@ describe('users and avatars on DynamoDB + S3', () => {
         },
       });
       expect(new Date(res.body.user.created_at).toISOString()).toBe(res.body.user.created_at);
-      expect(await listKeys(backends.aws, backends.bucket, `avatars/${id}/`)).toEqual([
+      expect(await listKeys(t.backends.aws, t.backends.bucket, `avatars/${id}/`)).toEqual([
         `avatars/${id}/me.png`,
       ]);
       // Extra form fields are not stored.
-      const row = await backends.aws.doc.send(
-        new GetCommand({ TableName: backends.usersTable, Key: { pk: `USER#${id}` } }),
+      const row = await t.backends.aws.doc.send(
+        new GetCommand({ TableName: t.backends.usersTable, Key: { pk: `USER#${id}` } }),
       );
       expect(row.Item).not.toHaveProperty('role');
-      const reservation = await backends.aws.doc.send(
+      const reservation = await t.backends.aws.doc.send(
         new GetCommand({
-          TableName: backends.usersTable,
+          TableName: t.backends.usersTable,
           Key: { pk: `EMAIL#${fields.email.toLowerCase()}` },
         }),
       );
@@ -112,7 +98,7 @@ describe('users and avatars on DynamoDB + S3', () => {
       expect(Buffer.compare(avatarA.body as Buffer, PNG)).toBe(0);
       const avatarC = await request(t.app).get(`/users/${c.body.id}/avatar`).buffer(true);
       expect(avatarC.headers['content-type']).toBe('image/gif');
-      expect(await listKeys(backends.aws, backends.bucket, `avatars/${d.body.id}/`)).toEqual([
+      expect(await listKeys(t.backends.aws, t.backends.bucket, `avatars/${d.body.id}/`)).toEqual([
         `avatars/${d.body.id}/avatar.png`,
       ]);
     });
@@ -120,7 +106,7 @@ describe('users and avatars on DynamoDB + S3', () => {
     test('when the file name has directories and odd characters, then the object key uses a sanitised name', async () => {
       const res = await create(valid(), { buffer: PNG, name: '../../etc/My Photo (1)é.PNG' });
       expect(res.status).toBe(201);
-      const keys = await listKeys(backends.aws, backends.bucket, `avatars/${res.body.id}/`);
+      const keys = await listKeys(t.backends.aws, t.backends.bucket, `avatars/${res.body.id}/`);
       expect(keys).toEqual([`avatars/${res.body.id}/My_Photo_1_e.png`]);
     });
 
@@ -159,7 +145,7 @@ describe('users and avatars on DynamoDB + S3', () => {
     ] as const)(
       'when the form has %s, then 400 and nothing is written',
       async (_what, fields, file, error) => {
-        const before = await listKeys(backends.aws, backends.bucket);
+        const before = await listKeys(t.backends.aws, t.backends.bucket);
         const files = {
           png: { buffer: PNG, name: 'a.png' },
           'png-as-txt': { buffer: PNG, name: 'a.txt' },
@@ -168,7 +154,7 @@ describe('users and avatars on DynamoDB + S3', () => {
         const res = await create(fields, file ? files[file] : undefined);
         expect(res.status).toBe(400);
         expect(res.body).toEqual({ error });
-        expect(await listKeys(backends.aws, backends.bucket)).toEqual(before);
+        expect(await listKeys(t.backends.aws, t.backends.bucket)).toEqual(before);
       },
     );
 
@@ -206,35 +192,35 @@ describe('users and avatars on DynamoDB + S3', () => {
       const email = uniqueEmail('Dup');
       const first = await create(valid({ email }), { buffer: PNG, name: 'a.png' });
       expect(first.status).toBe(201);
-      const before = await listKeys(backends.aws, backends.bucket);
+      const before = await listKeys(t.backends.aws, t.backends.bucket);
       const again = await create(valid({ email: email.toUpperCase() }), { buffer: PNG, name: 'a.png' });
       expect(again.status).toBe(409);
       expect(again.body).toEqual({ error: 'Email already registered' });
-      expect(await listKeys(backends.aws, backends.bucket)).toEqual(before);
+      expect(await listKeys(t.backends.aws, t.backends.bucket)).toEqual(before);
     });
 
     test('when several creates race for one email, then exactly one wins, the rest get 409, and only the winner has an object', async () => {
       const email = uniqueEmail('race');
-      const before = new Set(await listKeys(backends.aws, backends.bucket));
+      const before = new Set(await listKeys(t.backends.aws, t.backends.bucket));
       const results = await Promise.all(
         Array.from({ length: 6 }, () => create(valid({ email }), { buffer: PNG, name: 'race.png' })),
       );
       const statuses = results.map((r) => r.status).sort();
       expect(statuses).toEqual([201, 409, 409, 409, 409, 409]);
       const winner = results.find((r) => r.status === 201)?.body.id as string;
-      const added = (await listKeys(backends.aws, backends.bucket)).filter((k) => !before.has(k));
+      const added = (await listKeys(t.backends.aws, t.backends.bucket)).filter((k) => !before.has(k));
       expect(added).toEqual([`avatars/${winner}/race.png`]);
     });
 
     test('when the DynamoDB transaction fails after the avatar was stored, then the object is deleted again', async () => {
       const service = usersService({
         // The reservation check passes, the transaction hits a table that does not exist.
-        table: { ...usersTable(backends.aws, 'no-such-users-table'), isReserved: async () => false },
-        avatars: avatarStore(backends.aws, backends.bucket),
+        table: { ...usersTable(t.backends.aws, 'no-such-users-table'), isReserved: async () => false },
+        avatars: avatarStore(t.backends.aws, t.backends.bucket),
         metrics: createMetrics({ defaultMetrics: false }),
         logger: createLogger({ level: 'silent' }),
       });
-      const before = await listKeys(backends.aws, backends.bucket);
+      const before = await listKeys(t.backends.aws, t.backends.bucket);
       await expect(
         service.create({
           name: 'Ada',
@@ -242,7 +228,7 @@ describe('users and avatars on DynamoDB + S3', () => {
           avatar: { fileName: 'orphan.png', bytes: PNG, type: 'image/png' },
         }),
       ).rejects.toBeInstanceOf(AppError);
-      expect(await listKeys(backends.aws, backends.bucket)).toEqual(before);
+      expect(await listKeys(t.backends.aws, t.backends.bucket)).toEqual(before);
     });
   });
 
@@ -311,8 +297,8 @@ describe('users and avatars on DynamoDB + S3', () => {
 
     test('when the avatar object has vanished from the bucket, then GET /users/<id>/avatar is 404 Avatar not found', async () => {
       const created = await create(valid(), { buffer: PNG, name: 'gone.png' });
-      await backends.aws.s3.send(
-        new DeleteObjectCommand({ Bucket: backends.bucket, Key: `avatars/${created.body.id}/gone.png` }),
+      await t.backends.aws.s3.send(
+        new DeleteObjectCommand({ Bucket: t.backends.bucket, Key: `avatars/${created.body.id}/gone.png` }),
       );
       const res = await request(t.app).get(`/users/${created.body.id}/avatar`);
       expect(res.status).toBe(404);
@@ -328,7 +314,7 @@ describe('users and avatars on DynamoDB + S3', () => {
       expect(res.text).toBe('');
       expect((await request(t.app).get(`/users/${id}`)).status).toBe(404);
       expect((await request(t.app).get(`/users/${id}/avatar`)).status).toBe(404);
-      expect(await listKeys(backends.aws, backends.bucket, `avatars/${id}/`)).toEqual([]);
+      expect(await listKeys(t.backends.aws, t.backends.bucket, `avatars/${id}/`)).toEqual([]);
       // The email is free again.
       expect((await create(valid({ email }), { buffer: PNG, name: 'again.png' })).status).toBe(201);
       const second = await request(t.app).delete(`/users/${id}`);
@@ -344,8 +330,8 @@ describe('users and avatars on DynamoDB + S3', () => {
       const endpoint = `http://127.0.0.1:${await freePort()}`;
       const aws = createAwsClients({ region: REGION, endpoint, maxAttempts: 1 });
       down = await buildTestApp(
-        { ...backends, aws, env: { ...backends.env, AWS_ENDPOINT_URL: endpoint } },
-        redis.url,
+        { ...t.backends, aws, env: { ...t.backends.env, AWS_ENDPOINT_URL: endpoint } },
+        t.redisServer.url,
       );
     });
 

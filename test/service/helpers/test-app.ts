@@ -6,7 +6,8 @@ import { type Config, loadConfig } from '../../../service/src/libraries/config';
 import { createLogger } from '../../../service/src/libraries/logger';
 import { type Metrics, createMetrics } from '../../../service/src/libraries/metrics';
 import { type Redis, createRedis, resolveRedisConnection } from '../../../service/src/libraries/redis';
-import type { Backends } from './backends';
+import { type Backends, createBackends } from './backends';
+import { RedisServer } from './redis-server';
 
 export interface TestApp {
   readonly app: Express;
@@ -62,6 +63,70 @@ export async function buildTestApp(
     logs,
     async close() {
       redis.disconnect();
+    },
+  };
+}
+
+export interface TestAppContext {
+  readonly backends: Backends;
+  readonly redisServer: RedisServer;
+  readonly app: Express;
+  readonly config: Config;
+  readonly redis: Redis;
+  readonly metrics: Metrics;
+  readonly lifecycle: Lifecycle;
+  readonly logs: string[];
+}
+
+/**
+ * The usual arrangement of a test file: its own backends on the emulator, its own redis-server,
+ * and the app over them, built in beforeAll and torn down in afterAll.
+ */
+export function useTestApp(
+  prefix: string,
+  options: { env?: Record<string, string>; maxReceiveCount?: number } = {},
+): TestAppContext {
+  let backends: Backends | undefined;
+  let redisServer: RedisServer | undefined;
+  let t: TestApp | undefined;
+  beforeAll(async () => {
+    backends = await createBackends(prefix, { maxReceiveCount: options.maxReceiveCount });
+    redisServer = await RedisServer.start();
+    t = await buildTestApp(backends, redisServer.url, options.env);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await redisServer?.stop();
+    await backends?.destroy();
+  });
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useTestApp: used before beforeAll ran');
+    return value;
+  };
+  return {
+    get backends() {
+      return ready(backends);
+    },
+    get redisServer() {
+      return ready(redisServer);
+    },
+    get app() {
+      return ready(t).app;
+    },
+    get config() {
+      return ready(t).config;
+    },
+    get redis() {
+      return ready(t).redis;
+    },
+    get metrics() {
+      return ready(t).metrics;
+    },
+    get lifecycle() {
+      return ready(t).lifecycle;
+    },
+    get logs() {
+      return ready(t).logs;
     },
   };
 }

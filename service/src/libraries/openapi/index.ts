@@ -1,4 +1,9 @@
-import { OpenAPIRegistry, OpenApiGeneratorV31, extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+import {
+  OpenAPIRegistry,
+  OpenApiGeneratorV31,
+  type RouteConfig,
+  extendZodWithOpenApi,
+} from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 
 extendZodWithOpenApi(z);
@@ -31,4 +36,13 @@ export function generateDocument(registry: OpenAPIRegistry, version: string) {
     },
     servers: [{ url: '/' }],
   });
+}
+
+/** Registers one operation under each alias path (`/readyz` and `/ready`, `/user` and `/users`, …). */
+export function registerAliases(
+  registry: OpenAPIRegistry,
+  paths: readonly string[],
+  route: Omit<RouteConfig, 'path'>,
+): void {
+  for (const path of paths) registry.registerPath({ ...route, path });
 }

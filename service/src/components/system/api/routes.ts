@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Config } from '../../../libraries/config';
 import { route } from '../../../libraries/http';
 import type { Metrics } from '../../../libraries/metrics';
-import { type OpenAPIRegistry, jsonContent } from '../../../libraries/openapi';
+import { type OpenAPIRegistry, jsonContent, registerAliases } from '../../../libraries/openapi';
 import { configView } from '../domain/config-view';
 import { type Lifecycle, type Probe, checkReadiness } from '../domain/readiness';
 import { ConfigResponse, HomeResponse, ReadinessResponse, StatusHealthy, StatusOk } from './schemas';
@@ -62,15 +62,12 @@ export function registerSystemOpenApi(registry: OpenAPIRegistry): void {
     summary: 'Greeting, status and version',
     responses: { 200: { description: 'The service answers', content: jsonContent(HomeResponse) } },
   });
-  for (const path of ['/config', '/configs']) {
-    registry.registerPath({
-      method: 'get',
-      path,
-      tags,
-      summary: 'Public configuration values; secrets only as "Yes"/"No"',
-      responses: { 200: { description: 'Configuration', content: jsonContent(ConfigResponse) } },
-    });
-  }
+  registerAliases(registry, ['/config', '/configs'], {
+    method: 'get',
+    tags,
+    summary: 'Public configuration values; secrets only as "Yes"/"No"',
+    responses: { 200: { description: 'Configuration', content: jsonContent(ConfigResponse) } },
+  });
   registry.registerPath({
     method: 'get',
     path: '/healthz',
@@ -78,30 +75,24 @@ export function registerSystemOpenApi(registry: OpenAPIRegistry): void {
     summary: 'Liveness: touches no dependency',
     responses: { 200: { description: 'The process is alive', content: jsonContent(StatusOk) } },
   });
-  for (const path of ['/health', '/health-check']) {
-    registry.registerPath({
-      method: 'get',
-      path,
-      tags,
-      summary: 'Health (compatibility route)',
-      responses: { 200: { description: 'Healthy', content: jsonContent(StatusHealthy) } },
-    });
-  }
-  for (const path of ['/readyz', '/ready']) {
-    registry.registerPath({
-      method: 'get',
-      path,
-      tags,
-      summary: 'Readiness: checks DynamoDB, S3, SQS and Redis, each with a short timeout',
-      responses: {
-        200: { description: 'Every dependency answers', content: jsonContent(ReadinessResponse) },
-        503: {
-          description: 'A dependency is unavailable, or shutdown has begun',
-          content: jsonContent(ReadinessResponse),
-        },
+  registerAliases(registry, ['/health', '/health-check'], {
+    method: 'get',
+    tags,
+    summary: 'Health (compatibility route)',
+    responses: { 200: { description: 'Healthy', content: jsonContent(StatusHealthy) } },
+  });
+  registerAliases(registry, ['/readyz', '/ready'], {
+    method: 'get',
+    tags,
+    summary: 'Readiness: checks DynamoDB, S3, SQS and Redis, each with a short timeout',
+    responses: {
+      200: { description: 'Every dependency answers', content: jsonContent(ReadinessResponse) },
+      503: {
+        description: 'A dependency is unavailable, or shutdown has begun',
+        content: jsonContent(ReadinessResponse),
       },
-    });
-  }
+    },
+  });
   registry.registerPath({
     method: 'get',
     path: '/metrics',

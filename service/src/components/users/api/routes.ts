@@ -8,6 +8,7 @@ import type { Logger } from '../../../libraries/logger';
 import type { Metrics } from '../../../libraries/metrics';
 import {
   type OpenAPIRegistry,
+  registerAliases,
   errorResponse,
   jsonContent,
   unavailableResponse,
@@ -182,26 +183,23 @@ export function usersRouter(deps: {
 
 export function registerUsersOpenApi(registry: OpenAPIRegistry): void {
   const tags = ['users'];
-  for (const path of ['/user', '/users']) {
-    registry.registerPath({
-      method: 'post',
-      path,
-      tags,
-      summary: 'Create a user with an avatar (multipart/form-data)',
-      request: { body: { required: true, content: { 'multipart/form-data': { schema: CreateUserForm } } } },
-      responses: {
-        201: {
-          description: 'Created',
-          headers: { Location: { description: '/users/<id>', schema: { type: 'string' } } },
-          content: jsonContent(UserCreated),
-        },
-        400: errorResponse('Missing or invalid field, or not a PNG/JPEG/GIF avatar'),
-        409: errorResponse('Email already registered'),
-        413: errorResponse('Avatar too large'),
-        503: unavailableResponse('DynamoDB or S3'),
+  registerAliases(registry, ['/user', '/users'], {
+    method: 'post',
+    tags,
+    summary: 'Create a user with an avatar (multipart/form-data)',
+    request: { body: { required: true, content: { 'multipart/form-data': { schema: CreateUserForm } } } },
+    responses: {
+      201: {
+        description: 'Created',
+        headers: { Location: { description: '/users/<id>', schema: { type: 'string' } } },
+        content: jsonContent(UserCreated),
       },
-    });
-  }
+      400: errorResponse('Missing or invalid field, or not a PNG/JPEG/GIF avatar'),
+      409: errorResponse('Email already registered'),
+      413: errorResponse('Avatar too large'),
+      503: unavailableResponse('DynamoDB or S3'),
+    },
+  });
   registry.registerPath({
     method: 'get',
     path: '/users',
