@@ -627,6 +627,14 @@ describe('cluster stack configuration', () => {
     });
   });
 
+  test.each(['1.34', '1.36'])(
+    'when kubernetesVersion is %s, then the cluster runs it (within one minor of the kubectl 1.35 layer)',
+    (version) => {
+      const { template } = synth('dev', withCluster({ kubernetesVersion: version }));
+      template.hasResourceProperties('AWS::EKS::Cluster', { Version: version });
+    },
+  );
+
   test('when the system node group is Graviton, then it gets the arm64 AL2023 AMI', () => {
     const { template } = synth(
       'dev',

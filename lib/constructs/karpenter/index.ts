@@ -143,8 +143,8 @@ export class Karpenter extends Construct {
     });
     acknowledge(
       this.interruptionQueue,
-      'Interruption events are only actionable for minutes (the queue keeps them 5 minutes) and Karpenter ' +
-        'deletes malformed ones itself; a dead-letter queue would only collect stale notices.',
+      'Interruption events are actionable only for minutes: the queue keeps them 5 minutes and has no ' +
+        'dead-letter queue, as in the Karpenter reference; a DLQ would only collect stale notices.',
       'AwsSolutions-SQS3',
     );
     const interruptionEvents: Record<string, events.EventPattern> = {
