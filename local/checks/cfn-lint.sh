@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # local/checks/cfn-lint.sh [stage ...] — synthesizes every stage (default: local dev staging prod)
-# with the CDK CLI, offline, into temporary directories, prints how long each synth took, and lints
+# with the CDK CLI (cdk-nag AwsSolutions on), offline, into temporary directories, prints how long each synth took, and lints
 # every template with cfn-lint (the project's .venv, or $CFN_LINT) for the stage's region.
 # Exits non-zero on a failed synth or on any cfn-lint error; warnings are printed but do not fail.
 set -euo pipefail
@@ -26,7 +26,8 @@ for stage in "${stages[@]}"; do
   out="$work/$stage"
   t0=$(now)
   # -q: no template on stdout. No AWS credentials or lookups are needed: zones come from the config.
-  if ! npx --no-install cdk synth -c "stage=$stage" -o "$out" -q >"$work/$stage.synth.log" 2>&1; then
+  # nag=true: the cdk-nag AwsSolutions plugin runs too, so any unacknowledged finding fails synth.
+  if ! npx --no-install cdk synth -c "stage=$stage" -c nag=true -o "$out" -q >"$work/$stage.synth.log" 2>&1; then
     echo "FAIL synth stage=$stage:" >&2
     tail -n 40 "$work/$stage.synth.log" >&2
     failed=1
