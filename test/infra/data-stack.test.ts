@@ -137,6 +137,32 @@ describe('data stack protection per stage', () => {
   });
 });
 
+describe('data stack, bad configuration', () => {
+  const synthWith = (patch: Parameters<typeof testConfig>[1]) =>
+    build((app) => new DataStack(app, 'Data', { config: testConfig('dev', patch) }));
+
+  test('when the removal policy is unknown, then synth stops naming data.removalPolicy', () => {
+    expect(() =>
+      synthWith((raw) => ((raw.data as { removalPolicy: string }).removalPolicy = 'snapshot')),
+    ).toThrow(/data\.removalPolicy/);
+  });
+
+  test('when old avatar versions would expire after 0 days, then synth stops naming the key', () => {
+    expect(() =>
+      synthWith(
+        (raw) =>
+          ((raw.data as { noncurrentVersionExpirationDays: number }).noncurrentVersionExpirationDays = 0),
+      ),
+    ).toThrow(/data\.noncurrentVersionExpirationDays/);
+  });
+
+  test('when deletion protection is not a boolean, then synth stops naming data.deletionProtection', () => {
+    expect(() =>
+      synthWith((raw) => ((raw.data as { deletionProtection: unknown }).deletionProtection = 'yes')),
+    ).toThrow(/data\.deletionProtection/);
+  });
+});
+
 describe('the cdk-nag harness', () => {
   test('when a bucket allows plain HTTP, then the harness reports AwsSolutions-S10 (so an empty report means something)', () => {
     const app = testApp();
