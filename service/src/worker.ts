@@ -9,7 +9,7 @@ import { createMetrics } from './libraries/metrics';
 
 /**
  * The worker process: long-polls SQS and stores each message once in the messages table.
- * It serves `/healthz` and `/metrics` on PORT for probes and scraping. On SIGTERM it stops
+ * It serves `/healthz` (also `/readyz`; 503 once stopping) and `/metrics` on PORT for probes and scraping. On SIGTERM it stops
  * polling, finishes the messages in hand, and exits before SHUTDOWN_TIMEOUT_MS.
  */
 function main(): void {
@@ -44,7 +44,7 @@ function main(): void {
 
   let stopping = false;
   const server = createServer((req, res) => {
-    if (req.url === '/healthz') {
+    if (req.url === '/healthz' || req.url === '/readyz') {
       res
         .writeHead(stopping ? 503 : 200, { 'Content-Type': 'application/json' })
         .end(JSON.stringify({ status: stopping ? 'stopping' : 'ok' }));

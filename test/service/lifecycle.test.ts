@@ -114,7 +114,7 @@ describe('process lifecycle: fail-fast configuration, SIGTERM drain', () => {
     }
   });
 
-  test('when the worker gets SIGTERM, then it stops polling, finishes, and exits 0; what it stored stays stored', async () => {
+  test('when the worker gets SIGTERM, then it stops polling, finishes, and exits 0 after storing what it received', async () => {
     const port = await freePort();
     const proc = run('worker', { ...backends.env, PORT: String(port), SHUTDOWN_TIMEOUT_MS: '6000' });
     try {
@@ -131,6 +131,14 @@ describe('process lifecycle: fail-fast configuration, SIGTERM drain', () => {
           ).Item !== undefined,
         'message stored by the worker process',
         400,
+      );
+      // The write is visible a moment before the worker has counted it.
+      await waitFor(
+        async () =>
+          /^messages_processed_total 1$/m.test(
+            await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
+          ),
+        'worker metrics count the message',
       );
       proc.child.kill('SIGTERM');
       expect(await proc.exit).toBe(0);
