@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { pngOfSize, userForm } from './lib/fixtures';
@@ -17,6 +17,8 @@ import {
   SERVER_LABELS,
   type ServerName,
   addRatios,
+  EXTRA_SERVERS,
+  combineRounds,
   describeMachine,
   loadAverage1m,
   markdownReport,
@@ -43,9 +45,11 @@ const settings = {
   durationSeconds: numberFromEnv('BENCH_DURATION', 10),
   warmupSeconds: numberFromEnv('BENCH_WARMUP', Math.min(3, numberFromEnv('BENCH_DURATION', 10))),
   connections: Math.max(1, Math.round(numberFromEnv('BENCH_CONNECTIONS', 64))),
+  rounds: Math.max(1, Math.round(numberFromEnv('BENCH_ROUNDS', 1))),
 };
 const seedUsers = Math.round(numberFromEnv('BENCH_SEED_USERS', 20));
-const profile = process.env.BENCH_PROFILE === '1';
+/** BENCH_PROFILE=1 profiles the full app; BENCH_PROFILE=<server> another one. */
+const profiled = process.env.BENCH_PROFILE === '1' ? 'full' : process.env.BENCH_PROFILE || undefined;
 const region = process.env.AWS_REGION ?? 'us-east-1';
 const endpoint = process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -102,7 +106,6 @@ interface RunningServer {
 
 function startServer(name: ServerName, env: NodeJS.ProcessEnv): Promise<RunningServer> {
   const execArgv = ['--import', 'tsx'];
-  if (profile && name === 'full') execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(STATE, 'profiles')}`);
   const child = fork(join(__dirname, 'server.ts'), [name], {
     cwd: ROOT,
     execArgv,
@@ -125,6 +128,7 @@ function startServer(name: ServerName, env: NodeJS.ProcessEnv): Promise<RunningS
 }
 
 const children: ChildProcess[] = [];
+const profiles: string[] = [];
 
 /** Asks every child to stop, then kills the ones still there after 5 s. */
 async function stopChildren(): Promise<void> {
@@ -164,6 +168,27 @@ async function sendOnce(server: RunningServer, scenario: Scenario, label: string
   }
 }
 
+/** Sends a command to a server process and waits for its answer carrying `field`. */
+function ask<T>(server: RunningServer, command: string, field: string): Promise<T> {
+  return new Promise((resolveAnswer, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${server.name} server did not answer ${command}`)),
+      30_000,
+    );
+    const onMessage = (m: Record<string, unknown>) => {
+      if (!(field in m)) return;
+      clearTimeout(timer);
+      server.child.off('message', onMessage);
+      resolveAnswer(m[field] as T);
+    };
+    server.child.on('message', onMessage);
+    server.child.send(command);
+  });
+}
+
+/** The server process's CPU time so far (user + system, µs). */
+const cpuOf = (server: RunningServer) => ask<number>(server, 'cpu', 'cpu');
+
 function load(server: RunningServer, scenario: Scenario, seconds: number, label: string) {
   const base = scenario.request(label);
   const options: autocannon.Options = {
@@ -171,7 +196,8 @@ function load(server: RunningServer, scenario: Scenario, seconds: number, label:
     url: `http://127.0.0.1:${server.port}${base.path}`,
     connections: settings.connections,
     duration: seconds,
-    timeout: 10,
+    // The emulator-bound routes queue 64 connections behind a backend that answers ~100 req/s.
+    timeout: 30,
   };
   if (scenario.dynamic) {
     options.requests = [{ ...base, setupRequest: (r) => ({ ...r, ...scenario.request(label) }) }];
@@ -181,11 +207,29 @@ function load(server: RunningServer, scenario: Scenario, seconds: number, label:
   return autocannon(options);
 }
 
-async function measure(server: RunningServer, scenario: Scenario): Promise<Measurement> {
-  await sendOnce(server, scenario, `${server.name}-check`);
-  if (settings.warmupSeconds > 0) await load(server, scenario, settings.warmupSeconds, `${server.name}-warm`);
+async function measure(server: RunningServer, scenario: Scenario, round: number): Promise<Measurement> {
+  if (round === 0) {
+    await sendOnce(server, scenario, `${server.name}-check`);
+    if (settings.warmupSeconds > 0)
+      await load(server, scenario, settings.warmupSeconds, `${server.name}-warm`);
+  }
+  const profiling = server.name === profiled && round === 0;
+  if (profiling) await ask(server, 'profile-start', 'profiling');
+  const cpuBefore = await cpuOf(server);
   const r = await load(server, scenario, settings.durationSeconds, server.name);
-  const failures = r.non2xx + r.errors + r.timeouts;
+  const cpuMicros = (await cpuOf(server)) - cpuBefore;
+  if (profiling) {
+    const file = join(
+      STATE,
+      'profiles',
+      `${server.name}-${scenario.name.replace(/\W+/g, '-')}-${runId}.cpuprofile`,
+    );
+    await ask(server, `profile-stop ${file}`, 'profiled');
+    profiles.push(
+      `CPU profile of ${SERVER_LABELS[server.name]} during ${scenario.name}: ${file}\n${summariseProfile(file)}`,
+    );
+  }
+  const failures = r.non2xx + r.errors; // autocannon counts a timeout as an error too
   if (failures > 0) {
     const statuses = Object.entries(r.statusCodeStats).map(([code, { count }]) => `${code}×${count}`);
     console.error(
@@ -199,15 +243,10 @@ async function measure(server: RunningServer, scenario: Scenario): Promise<Measu
     p50Ms: r.latency.p50,
     p99Ms: r.latency.p99,
     requests: r.requests.total,
+    cpuMicrosPerRequest: r.requests.total > 0 ? cpuMicros / r.requests.total : 0,
     failures,
   };
 }
-
-const newestProfile = (dir: string): string | undefined =>
-  readdirSync(dir)
-    .filter((f) => f.endsWith('.cpuprofile'))
-    .map((f) => join(dir, f))
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
 
 async function main(): Promise<void> {
   const scenarioFilter = listFromEnv('BENCH_SCENARIOS');
@@ -215,8 +254,13 @@ async function main(): Promise<void> {
   const scenarios = SCENARIOS.filter(
     (s) => !scenarioFilter || scenarioFilter.some((f) => s.name.toLowerCase().endsWith(f.toLowerCase())),
   );
-  const servers = SERVERS.filter((s) => !serverFilter || serverFilter.includes(s));
-  const complete = scenarios.length === SCENARIOS.length && servers.length === SERVERS.length;
+  const servers = serverFilter
+    ? [...SERVERS, ...EXTRA_SERVERS].filter((s) => serverFilter.includes(s))
+    : [...SERVERS];
+  const complete =
+    scenarios.length === SCENARIOS.length &&
+    servers.length === SERVERS.length &&
+    SERVERS.every((s) => servers.includes(s));
   const output = resolve(
     ROOT,
     process.env.BENCH_OUTPUT ??
@@ -245,7 +289,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
-  const rows: Measurement[] = [];
+  const runs: Measurement[] = [];
   try {
     resources = await createResources(region, endpoint);
     console.log(`bench: created ${resources.usersTable}, ${resources.messagesTable}, ${resources.bucket}`);
@@ -263,6 +307,8 @@ async function main(): Promise<void> {
       MESSAGES_QUEUE_URL: resources.queueUrl,
       REDIS_URL: redisUrl,
       LOG_LEVEL: 'info',
+      // As on EKS, where the app secret is set: the logger then scrubs its value from every line.
+      SECRET_KEY: process.env.SECRET_KEY ?? randomBytes(24).toString('hex'),
       BENCH_LOG_FILE: logFile,
     };
     const running = await Promise.all(servers.map((s) => startServer(s, env)));
@@ -272,28 +318,33 @@ async function main(): Promise<void> {
       for (let i = 0; i < seedUsers; i++) await sendOnce(seeder, users, 'seed');
     }
 
-    for (const [i, scenario] of scenarios.entries()) {
-      // Rotate the order so that no server is always measured first (or last) on a warmer emulator.
-      const order = running.map((_, k) => running[(k + i) % running.length]);
-      for (const server of order) {
-        const m = await measure(server, scenario);
-        rows.push(m);
-        console.log(
-          `  ${scenario.name.padEnd(22)} ${SERVER_LABELS[server.name].padEnd(16)} ${m.requestsPerSecond.toFixed(0).padStart(7)} req/s` +
-            `  p50 ${m.p50Ms.toFixed(1)} ms  p99 ${m.p99Ms.toFixed(1)} ms${m.failures ? `  FAILED ${m.failures}` : ''}`,
-        );
+    for (let round = 0; round < settings.rounds; round++) {
+      if (settings.rounds > 1) console.log(`round ${round + 1} of ${settings.rounds}`);
+      for (const [i, scenario] of scenarios.entries()) {
+        // Rotate the order so that no server is always measured first (or last) on a warmer emulator.
+        const order = running.map((_, k) => running[(k + i + round) % running.length]);
+        for (const server of order) {
+          const m = await measure(server, scenario, round);
+          runs.push(m);
+          console.log(
+            `  ${scenario.name.padEnd(22)} ${SERVER_LABELS[server.name].padEnd(16)} ${m.requestsPerSecond.toFixed(0).padStart(7)} req/s` +
+              `  p50 ${m.p50Ms.toFixed(1)} ms  p99 ${m.p99Ms.toFixed(1)} ms  ${m.cpuMicrosPerRequest.toFixed(0)} µs CPU/req${m.failures ? `  FAILED ${m.failures}` : ''}`,
+          );
+        }
       }
     }
     await stopChildren();
-    console.log(`bench: the full app's access log is in ${logFile}`);
+    console.log(`bench: the access logs are ${logFile.replace(/\.log$/, '.<server>.log')}`);
   } finally {
     await cleanUp();
   }
 
+  const rows = combineRounds(runs);
+  const order = [...SERVERS, ...EXTRA_SERVERS] as readonly ServerName[];
   rows.sort(
     (a, b) =>
       SCENARIOS.findIndex((s) => s.name === a.scenario) - SCENARIOS.findIndex((s) => s.name === b.scenario) ||
-      SERVERS.indexOf(a.server) - SERVERS.indexOf(b.server),
+      order.indexOf(a.server) - order.indexOf(b.server),
   );
   addRatios(rows);
   machine.loadAverage.end = loadAverage1m();
@@ -304,10 +355,7 @@ async function main(): Promise<void> {
   writeFileSync(`${output}.md`, markdown);
   console.log(`bench: wrote ${output}.json and ${output}.md`);
 
-  if (profile) {
-    const file = newestProfile(join(STATE, 'profiles'));
-    if (file) console.log(`\nCPU profile of the full app: ${file}\n${summariseProfile(file)}`);
-  }
+  if (profiles.length > 0) console.log(`\n${profiles.join('\n\n')}`);
   const failed = rows.filter((r) => r.failures > 0);
   if (failed.length > 0) {
     console.error(`bench: ${failed.length} run(s) had failed requests; their figures are not comparable`);

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # bench/run.sh (`npm run bench`): starts the emulator and Redis if needed (the lead's idempotent
-# scripts), then runs bench/bench.ts. Knobs (environment): BENCH_DURATION (s, default 10),
-# BENCH_WARMUP (s, default 3), BENCH_CONNECTIONS (default 64), BENCH_SCENARIOS (e.g. "read,write"),
-# BENCH_SERVERS (full,express,node), BENCH_PROFILE=1 (CPU profile of the full app),
-# BENCH_OUTPUT (file stem). Smoke test: BENCH_DURATION=1 BENCH_CONNECTIONS=4 npm run bench
+# scripts), then runs bench/bench.ts. Knobs (environment), see docs/BENCHMARKS.md:
+#   BENCH_DURATION (s, default 10)   BENCH_WARMUP (s, default 3)   BENCH_CONNECTIONS (default 64)
+#   BENCH_ROUNDS (default 1)         BENCH_SCENARIOS (e.g. "read,write")
+#   BENCH_SERVERS (full,express,node; extra: full-quiet,express-context,express-context-quiet)
+#   BENCH_PROFILE (1 = the full app, or a server name)   BENCH_OUTPUT (file stem)   BENCH_SEED_USERS (20)
+# Smoke test: BENCH_DURATION=1 BENCH_CONNECTIONS=4 npm run bench
 source "$(dirname "${BASH_SOURCE[0]}")/../local/lib.sh"
 cd "$ROOT"
 bash local/emulator.sh start

@@ -5,24 +5,29 @@
  * configuration and do the same backend calls. Started by bench.ts with an IPC channel: it sends
  * `{ port }` once listening and exits on `stop`, on SIGTERM/SIGINT or when the parent goes away.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import express, { type Request } from 'express';
+import { Session } from 'node:inspector';
+import { dirname } from 'node:path';
+import express, { type Request, type RequestHandler } from 'express';
 import multer from 'multer';
 import pino from 'pino';
 import { createApp } from '../service/src/app';
 import { createAwsClients } from '../service/src/libraries/aws';
 import { loadConfig } from '../service/src/libraries/config';
 import { type Logger, createLogger } from '../service/src/libraries/logger';
+import { requestContext } from '../service/src/libraries/http';
 import { createMetrics } from '../service/src/libraries/metrics';
 import { createRedis, resolveRedisConnection } from '../service/src/libraries/redis';
 import { type BackendOperations, backendOperations, parseMultipart } from './lib/handlers';
-
-export type ServerKind = 'full' | 'express' | 'node';
+import { EXTRA_SERVERS, SERVERS, type ServerName } from './lib/report';
 
 const MAX_JSON_BYTES = 256 * 1024;
 
-function minimalExpress(ops: BackendOperations) {
+/** The minimal app; `before` is middleware of the service's put in front, to measure what it costs. */
+function minimalExpress(ops: BackendOperations, before: RequestHandler[] = []) {
   const app = express();
+  if (before.length > 0) app.use(...before);
   const upload = multer({ storage: multer.memoryStorage() }).single('avatar');
   app.get('/read', async (_req, res) => void res.json(await ops.read()));
   app.post('/write', async (_req, res) => void res.json(await ops.write()));
@@ -88,30 +93,63 @@ function bareNode(ops: BackendOperations) {
   });
 }
 
-async function main(kind: ServerKind): Promise<void> {
+/** A V8 CPU profile of the measured run only (not of start-up), through the inspector. */
+function cpuProfiler() {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((done, fail) =>
+      session.post(method, params, (err, result) => (err ? fail(err) : done(result))),
+    );
+  return {
+    async start() {
+      await post('Profiler.enable');
+      await post('Profiler.setSamplingInterval', { interval: 200 });
+      await post('Profiler.start');
+    },
+    async stop(file: string) {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify(profile));
+    },
+  };
+}
+const profiler = cpuProfiler();
+
+async function main(kind: ServerName): Promise<void> {
   const config = loadConfig(process.env, 'api');
   // The full app logs at info level like in production, to a file (a terminal would distort it);
-  // the baselines log nothing, they have no logging to measure.
+  // the baselines log nothing, they have no logging to measure. A "-quiet" variant logs at warn
+  // level: everything runs but no access-log line is written.
   const logFile = process.env.BENCH_LOG_FILE;
-  const logger: Logger =
-    kind === 'full'
-      ? createLogger({
-          level: config.logLevel,
-          secretValues: Object.values(config.secrets),
-          base: { service: 'api', version: config.appVersion },
-          destination: pino.destination({ dest: logFile ?? '/dev/null', sync: false, mkdir: true }),
-        })
-      : createLogger({ level: 'silent' });
+  const logs = kind === 'full' || kind.includes('-');
+  const logger: Logger = logs
+    ? createLogger({
+        level: kind.endsWith('-quiet') ? 'warn' : config.logLevel,
+        secretValues: Object.values(config.secrets),
+        base: { service: 'api', version: config.appVersion },
+        destination: pino.destination({
+          dest: logFile ? logFile.replace(/\.log$/, `.${kind}.log`) : '/dev/null',
+          sync: false,
+          mkdir: true,
+        }),
+      })
+    : createLogger({ level: 'silent' });
   const aws = createAwsClients({ region: config.region, endpoint: config.endpoint });
   const redis = createRedis(await resolveRedisConnection(config.redis, aws), logger);
   await redis.connect();
   const ops = backendOperations({ config, aws, redis, logger });
 
   let server: Server;
-  if (kind === 'full')
+  if (kind === 'full' || kind === 'full-quiet') {
     server = createServer(createApp({ config, logger, aws, redis, metrics: createMetrics() }));
-  else if (kind === 'express') server = createServer(minimalExpress(ops));
-  else server = bareNode(ops);
+  } else if (kind === 'express') {
+    server = createServer(minimalExpress(ops));
+  } else if (kind === 'express-context' || kind === 'express-context-quiet') {
+    server = createServer(minimalExpress(ops, [requestContext(logger, createMetrics())]));
+  } else {
+    server = bareNode(ops);
+  }
   // The same server settings as server.ts, for all three.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -125,7 +163,7 @@ async function main(kind: ServerKind): Promise<void> {
     redis.disconnect();
     aws.destroy();
     logger.flush();
-    // A short delay lets pino's asynchronous destination drain before --cpu-prof writes its file.
+    // A short delay lets pino's asynchronous destination drain.
     setTimeout(() => process.exit(0), 200);
   };
   process.on('SIGTERM', stop);
@@ -133,6 +171,16 @@ async function main(kind: ServerKind): Promise<void> {
   process.on('disconnect', stop);
   process.on('message', (m) => {
     if (m === 'stop') stop();
+    // CPU time of this process (user + system, µs): the bench divides its growth by the requests.
+    if (m === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ cpu: user + system });
+    }
+    if (m === 'profile-start') void profiler.start().then(() => process.send?.({ profiling: true }));
+    if (typeof m === 'string' && m.startsWith('profile-stop ')) {
+      const file = m.slice('profile-stop '.length);
+      void profiler.stop(file).then(() => process.send?.({ profiled: file }));
+    }
   });
 
   server.listen(0, '127.0.0.1', () => {
@@ -142,9 +190,9 @@ async function main(kind: ServerKind): Promise<void> {
   });
 }
 
-const kind = process.argv[2] as ServerKind;
-if (!['full', 'express', 'node'].includes(kind)) {
-  process.stderr.write('usage: server.ts full|express|node\n');
+const kind = process.argv[2] as ServerName;
+if (![...SERVERS, ...EXTRA_SERVERS].includes(kind)) {
+  process.stderr.write(`usage: server.ts ${[...SERVERS, ...EXTRA_SERVERS].join('|')}\n`);
   process.exit(2);
 }
 main(kind).catch((err: unknown) => {
