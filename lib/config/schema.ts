@@ -119,7 +119,11 @@ const serviceSchema = z
     /** Kubernetes namespace of the release (created by it); the service account lives there too. */
     namespace: z.string().regex(dnsLabel, 'expected a lowercase DNS label').max(63).default('eks-service'),
     /** The release's service account, bound to the app's IAM role (IRSA or Pod Identity). */
-    serviceAccountName: z.string().regex(dnsLabel, 'expected a lowercase DNS label').max(63).default('eks-service'),
+    serviceAccountName: z
+      .string()
+      .regex(dnsLabel, 'expected a lowercase DNS label')
+      .max(63)
+      .default('eks-service'),
     /** Helm's wait timeout; the kubectl provider's Lambda stops at 15 minutes. */
     helmTimeoutMinutes: z.number().int().min(1).max(14).default(10),
     /** Raw Helm values merged last over the computed ones (deep merge, objects only). */
