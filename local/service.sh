@@ -10,11 +10,19 @@ service_env() {
   node -e '
     const all = Object.values(require(process.argv[1])).reduce((a, o) => ({ ...a, ...o }), {});
     const need = { USERS_TABLE: "UsersTableName", MESSAGES_TABLE: "MessagesTableName",
-      AVATARS_BUCKET: "AvatarsBucketName", MESSAGES_QUEUE_URL: "MessagesQueueUrl" };
-    for (const [env, out] of Object.entries(need)) {
+      AVATARS_BUCKET: "AvatarsBucketName", MESSAGES_QUEUE_URL: "MessagesQueueUrl", APP_SECRET_ARN: "AppSecretArn" };
+    const env = {};
+    for (const [name, out] of Object.entries(need)) {
       if (!all[out]) { console.error(`stack output ${out} missing in ${process.argv[1]}`); process.exit(1); }
-      console.log(`${env}=${all[out]}`);
-    }' "$STATE/outputs.json"
+      env[name] = all[out];
+    }
+    // SECRET_KEY comes from the deployed app secret, as on AWS (there through a Kubernetes Secret).
+    const sm = require("@aws-sdk/client-secrets-manager");
+    new sm.SecretsManagerClient({}).send(new sm.GetSecretValueCommand({ SecretId: env.APP_SECRET_ARN })).then((r) => {
+      delete env.APP_SECRET_ARN;
+      env.SECRET_KEY = JSON.parse(r.SecretString).SECRET_KEY;
+      for (const [k, v] of Object.entries(env)) console.log(`${k}=${v}`);
+    }, (e) => { console.error(`reading the app secret failed: ${e.message}`); process.exit(1); });' "$STATE/outputs.json"
   echo "REDIS_URL=$REDIS_URL"
   echo "LOG_LEVEL=${LOG_LEVEL:-info}"
   echo "APP_VERSION=local"
@@ -36,22 +44,24 @@ case "$cmd" in
   start)
     port="${2:-8080}"
     envfile="$STATE/service.env"
-    service_env >"$envfile"
+    (umask 077; service_env >"$envfile")
     if pid_alive "$STATE/pids/api.pid" && curl -fsS --max-time 2 "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 &&
       cmp -s "$envfile" "$STATE/service.env.running" && [ ! "$ROOT/service/dist/.built" -nt "$STATE/service.env.running" ]; then
       say "api: already running and ready on http://127.0.0.1:$port (pid $(cat "$STATE/pids/api.pid"))"; exit 0
     fi
     stop_pidfile api; stop_pidfile worker
-    set -a; source "$envfile"; set +a
-    export PORT="$port"
-    start_background api "$LOGS/api.log" node "$ROOT/service/dist/server.js"
-    start_background worker "$LOGS/worker.log" node "$ROOT/service/dist/worker.js"
+    # KEY=value lines, read literally (a generated secret may hold any punctuation).
+    while IFS= read -r line; do export "${line%%=*}=${line#*=}"; done <"$envfile"
+    # The api serves on $port; the worker serves its /healthz and /metrics on the next port.
+    start_background api "$LOGS/api.log" env PORT="$port" node "$ROOT/service/dist/server.js"
+    start_background worker "$LOGS/worker.log" env PORT="$((port + 1))" node "$ROOT/service/dist/worker.js"
     t0=$(now)
     wait_for "api /readyz on port $port" "${API_START_TIMEOUT:-60}" "$LOGS/api.log" \
       curl -fsS --max-time 3 "http://127.0.0.1:$port/readyz"
     pid_alive "$STATE/pids/worker.pid" || { tail -n 15 "$LOGS/worker.log" >&2; die "worker exited (log: $LOGS/worker.log)"; }
     cp "$envfile" "$STATE/service.env.running"
-    say "api: ready on http://127.0.0.1:$port after $(elapsed "$t0") (pid $(cat "$STATE/pids/api.pid")); worker pid $(cat "$STATE/pids/worker.pid")"
+    wait_for "worker /healthz on port $((port + 1))" 30 "$LOGS/worker.log" curl -fsS --max-time 3 "http://127.0.0.1:$((port + 1))/healthz"
+    say "api: ready on http://127.0.0.1:$port after $(elapsed "$t0") (pid $(cat "$STATE/pids/api.pid")); worker on port $((port + 1)) (pid $(cat "$STATE/pids/worker.pid"))"
     ;;
   *) die "usage: local/service.sh build | start [port] | env" ;;
 esac
