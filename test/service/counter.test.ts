@@ -48,6 +48,22 @@ describe('counter on Redis', () => {
     expect(res.text).not.toMatch(/at .*\.(ts|js):\d+/);
   });
 
+  test('when Redis hangs (no answer on an open connection), then /read and /readyz answer 503 instead of waiting', async () => {
+    t.redisServer.pause();
+    try {
+      const res = await request(t.app).get('/read');
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({ error: 'redis unavailable' });
+      expect(res.headers['retry-after']).toBe('5');
+      const ready = await request(t.app).get('/readyz');
+      expect(ready.status).toBe(503);
+      expect(ready.body.checks.redis).toBe('unavailable');
+    } finally {
+      t.redisServer.resume();
+    }
+    await waitFor(async () => (await request(t.app).get('/read')).status === 200, 'redis answering again');
+  });
+
   test('when Redis stops, then /read, /write and /readyz answer 503 while /healthz stays 200; when it returns, all recover', async () => {
     await t.redisServer.stop();
     try {

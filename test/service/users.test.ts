@@ -1,3 +1,4 @@
+import { type Server, type Socket, createServer } from 'node:net';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import request from 'supertest';
@@ -320,6 +321,36 @@ describe('users and avatars on DynamoDB + S3', () => {
       const second = await request(t.app).delete(`/users/${id}`);
       expect(second.status).toBe(404);
       expect(second.body).toEqual({ error: 'User not found' });
+    });
+  });
+
+  describe('when the AWS endpoint accepts connections but never answers', () => {
+    let silent: Server;
+    let hung: TestApp;
+    const sockets = new Set<Socket>();
+
+    beforeAll(async () => {
+      silent = createServer((socket) => void sockets.add(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const endpoint = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+      const aws = createAwsClients({ region: REGION, endpoint, maxAttempts: 1, requestTimeoutMs: 300 });
+      hung = await buildTestApp(
+        { ...t.backends, aws, env: { ...t.backends.env, AWS_ENDPOINT_URL: endpoint } },
+        t.redisServer.url,
+      );
+    });
+
+    afterAll(async () => {
+      await hung?.close();
+      sockets.forEach((s) => s.destroy());
+      await new Promise((resolve) => silent?.close(resolve));
+    });
+
+    test('when GET /users/<id>, then 503 dynamodb unavailable after the request timeout', async () => {
+      const res = await request(hung.app).get('/users/6f1c0e2a-7d43-4b7e-9a51-2a3c4d5e6f70');
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({ error: 'dynamodb unavailable' });
+      expect(res.headers['retry-after']).toBe('5');
     });
   });
 

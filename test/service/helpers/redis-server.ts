@@ -67,6 +67,15 @@ export class RedisServer {
     await waitFor(() => canConnect(this.port), `redis-server on ${this.port}`);
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open, commands get no answer — a hung dependency. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null) return;

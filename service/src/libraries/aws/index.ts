@@ -34,6 +34,8 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     requestHandler: {
       connectionTimeout: settings.connectionTimeoutMs ?? 1000,
       requestTimeout: settings.requestTimeoutMs ?? 5000,
+      // Without this the SDK only logs a warning when requestTimeout passes and keeps waiting.
+      throwOnRequestTimeout: true,
     },
   };
   const dynamodb = new DynamoDBClient(common);
