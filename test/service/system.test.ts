@@ -102,6 +102,13 @@ describe('system routes: home, configuration, health, metrics, OpenAPI', () => {
     expect(res.headers.allow).toBe(allow);
   });
 
+  test('when the path has a malformed percent-encoding, then a JSON 4xx, never an HTML page', async () => {
+    const res = await request(t.app).get('/users/%E0%A4%A');
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/application\/json/);
+    expect(res.body).toEqual({ error: 'Bad Request' });
+  });
+
   test('when OPTIONS on a known path, then 204 with the Allow header', async () => {
     const res = await request(t.app).options('/users');
     expect(res.status).toBe(204);
