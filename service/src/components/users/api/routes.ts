@@ -38,7 +38,9 @@ function avatarUpload(maxBytes: number): RequestHandler {
     defParamCharset: 'utf8',
     limits: {
       fileSize: maxBytes,
-      files: 1,
+      // Two, so that a second file reaches `.single('avatar')` and is named in the error (a second
+      // avatar, or an unknown file field); it is rejected as it starts, before it is buffered.
+      files: 2,
       fields: 10,
       parts: 11,
       fieldSize: MAX_TEXT_FIELD_BYTES,
