@@ -21,15 +21,11 @@ export const dev: StageConfigInput = {
     endpointAccess: 'public-and-private',
     systemNodeGroup: { instanceTypes: ['m7i.large'], minSize: 2, maxSize: 3, desiredSize: 2 },
     karpenter: {
-      version: '1.15.0',
       cpuLimit: 32,
       memoryLimitGi: 128,
       instanceCategories: ['c', 'm', 'r'],
       capacityTypes: ['spot', 'on-demand'],
     },
-    albControllerVersion: 'v3.2.2',
-    externalDnsChartVersion: '1.19.0',
-    metricsServerChartVersion: '3.13.0',
   },
   network: {
     natGateways: 1,

@@ -22,15 +22,11 @@ export const prod: StageConfigInput = {
     adminPrincipalArn: 'arn:aws:iam::333333333333:role/PlatformAdmin',
     systemNodeGroup: { instanceTypes: ['m7i.large', 'm6i.large'], minSize: 3, maxSize: 6, desiredSize: 3 },
     karpenter: {
-      version: '1.15.0',
       cpuLimit: 256,
       memoryLimitGi: 1024,
       instanceCategories: ['c', 'm', 'r'],
       capacityTypes: ['on-demand'],
     },
-    albControllerVersion: 'v3.2.2',
-    externalDnsChartVersion: '1.19.0',
-    metricsServerChartVersion: '3.13.0',
   },
   network: {
     natGateways: 3,

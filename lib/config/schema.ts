@@ -17,6 +17,17 @@ export type StageName = (typeof STAGES)[number];
 export const KUBERNETES_VERSIONS = ['1.34', '1.35', '1.36'] as const;
 export const DEFAULT_KUBERNETES_VERSION = '1.35';
 
+/**
+ * Pinned versions of the cluster's components: one home for every stage (a stage file may still
+ * override one). Upgrade them here, together, and run the infra tests.
+ */
+export const COMPONENT_VERSIONS = {
+  karpenter: '1.15.0',
+  albController: 'v3.2.2',
+  externalDnsChart: '1.19.0',
+  metricsServerChart: '3.13.0',
+} as const;
+
 const dnsLabel = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 const hostName = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const semver = /^\d+\.\d+\.\d+$/;
@@ -41,7 +52,10 @@ const systemNodeGroupSchema = z
 
 const karpenterSchema = z.object({
   /** Karpenter v1 release (charts karpenter-crd and karpenter share it), pinned, without the leading `v`. */
-  version: z.string().regex(/^1\.\d+\.\d+$/, 'expected a Karpenter v1 release like 1.15.0'),
+  version: z
+    .string()
+    .regex(/^1\.\d+\.\d+$/, 'expected a Karpenter v1 release like 1.15.0')
+    .default(COMPONENT_VERSIONS.karpenter),
   /** NodePool limit on the sum of CPUs of the nodes Karpenter launches. */
   cpuLimit: positiveInt,
   /** NodePool limit on the sum of memory (GiB) of the nodes Karpenter launches. */
@@ -62,9 +76,18 @@ const clusterSchema = z.object({
   systemNodeGroup: systemNodeGroupSchema,
   karpenter: karpenterSchema,
   /** AWS Load Balancer Controller version, e.g. v2.14.1 (aws-eks-v2 AlbControllerVersion). */
-  albControllerVersion: z.string().regex(/^v\d+\.\d+\.\d+$/, 'expected a version like v2.14.1'),
-  externalDnsChartVersion: z.string().regex(semver, 'expected a chart version like 1.19.0'),
-  metricsServerChartVersion: z.string().regex(semver, 'expected a chart version like 3.13.0'),
+  albControllerVersion: z
+    .string()
+    .regex(/^v\d+\.\d+\.\d+$/, 'expected a version like v2.14.1')
+    .default(COMPONENT_VERSIONS.albController),
+  externalDnsChartVersion: z
+    .string()
+    .regex(semver, 'expected a chart version like 1.19.0')
+    .default(COMPONENT_VERSIONS.externalDnsChart),
+  metricsServerChartVersion: z
+    .string()
+    .regex(semver, 'expected a chart version like 3.13.0')
+    .default(COMPONENT_VERSIONS.metricsServerChart),
 });
 
 /** The retention periods CloudWatch Logs accepts, in days. */

@@ -20,15 +20,11 @@ export const staging: StageConfigInput = {
     endpointAccess: 'public-and-private',
     systemNodeGroup: { instanceTypes: ['m7i.large'], minSize: 2, maxSize: 4, desiredSize: 2 },
     karpenter: {
-      version: '1.15.0',
       cpuLimit: 64,
       memoryLimitGi: 256,
       instanceCategories: ['c', 'm', 'r'],
       capacityTypes: ['spot', 'on-demand'],
     },
-    albControllerVersion: 'v3.2.2',
-    externalDnsChartVersion: '1.19.0',
-    metricsServerChartVersion: '3.13.0',
   },
   network: {
     natGateways: 3,
