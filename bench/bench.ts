@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import autocannon from 'autocannon';
+import { format, resolveConfig } from 'prettier';
 import { pngOfSize, userForm } from './lib/fixtures';
 import { summariseProfile } from './lib/profile';
 import { type BenchResources, createResources } from './lib/resources';
@@ -351,7 +352,12 @@ async function main(): Promise<void> {
   console.log(`\n${textTable(rows)}\n`);
   const markdown = markdownReport(rows, machine, settings);
   mkdirSync(dirname(output), { recursive: true });
-  writeFileSync(`${output}.json`, `${JSON.stringify({ machine, settings, results: rows }, null, 2)}\n`);
+  // Formatted like the repository's other JSON, so that `npm run lint` (prettier --check) passes.
+  const json = JSON.stringify({ machine, settings, results: rows });
+  writeFileSync(
+    `${output}.json`,
+    await format(json, { ...(await resolveConfig(`${output}.json`)), parser: 'json' }),
+  );
   writeFileSync(`${output}.md`, markdown);
   console.log(`bench: wrote ${output}.json and ${output}.md`);
 
