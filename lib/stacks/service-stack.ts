@@ -94,6 +94,7 @@ export class ServiceStack extends StageStack {
       messagesTableName: props.data.messagesTable.tableName,
       avatarsBucketName: props.data.avatarsBucket.bucketName,
       messagesQueueUrl: props.data.messagesQueue.queueUrl,
+      appSecretArn: props.data.appSecret.secretArn,
       redis: {
         host: props.cache.primaryEndpointAddress,
         port: props.cache.primaryEndpointPort,

@@ -3,6 +3,7 @@ import { createApp } from './app';
 import { createLifecycle } from './components/system/domain/readiness';
 import { createAwsClients } from './libraries/aws';
 import { loadConfigOrExit } from './libraries/config';
+import { withAppSecretOrExit } from './libraries/config/app-secret';
 import { createLogger } from './libraries/logger';
 import { createMetrics } from './libraries/metrics';
 import { connectInBackground, createRedis, resolveRedisConnection } from './libraries/redis';
@@ -13,13 +14,15 @@ import { connectInBackground, createRedis, resolveRedisConnection } from './libr
  * installs its own handlers and spawns no children, so there are no zombies to reap).
  */
 async function main(): Promise<void> {
-  const config = loadConfigOrExit('api');
+  const env = loadConfigOrExit('api');
+  const aws = createAwsClients({ region: env.region, endpoint: env.endpoint });
+  // APP_SECRET_ARN is read before the logger exists, so that the logger scrubs its values too.
+  const config = await withAppSecretOrExit(env, aws.secrets);
   const logger = createLogger({
     level: config.logLevel,
     secretValues: Object.values(config.secrets),
     base: { service: 'api', version: config.appVersion },
   });
-  const aws = createAwsClients({ region: config.region, endpoint: config.endpoint });
   let redisConnection;
   try {
     redisConnection = await resolveRedisConnection(config.redis, aws);

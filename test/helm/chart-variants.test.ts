@@ -37,6 +37,7 @@ const API_ENV_NAMES = new Set([
   'REDIS_REPLICATION_GROUP_ID',
   'REDIS_AUTH_SECRET_ARN',
   'REDIS_PASSWORD',
+  'APP_SECRET_ARN',
   'APP_VERSION',
   'API_BASE_URL',
   'LOG_LEVEL',
@@ -210,6 +211,8 @@ describe.each(VARIANTS)('the $name variant', ({ file }) => {
       if (plain.REDIS_URL) expect(plain.REDIS_URL).not.toContain('@');
       if (plain.REDIS_AUTH_SECRET_ARN)
         expect(plain.REDIS_AUTH_SECRET_ARN).toMatch(/^arn:aws[a-z-]*:secretsmanager:/);
+      // The app secret by its ARN only, exactly as given (the api reads SECRET_KEY / DB_PASSWORD from it).
+      expect(plain.APP_SECRET_ARN).toBe(values.config.appSecretArn || undefined);
       const referenced = (c.env ?? []).map((e: Values) => e.name).sort();
       expect(referenced).toEqual(values.secrets.existingSecret ? ['DB_PASSWORD', 'SECRET_KEY'] : []);
     }

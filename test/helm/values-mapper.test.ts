@@ -36,6 +36,7 @@ const irsaInput: ServiceChartValuesInput = {
   messagesTableName: 'eksref-dev-messages',
   avatarsBucketName: 'eksref-dev-avatars-123456789012',
   messagesQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/eksref-dev-messages',
+  appSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:eksref-dev-app-AbCdEf',
   redis: {
     replicationGroupId: 'eksref-dev-cache',
     tls: true,
@@ -54,6 +55,7 @@ const podIdentityInput: ServiceChartValuesInput = {
   ...irsaInput,
   identity: { mode: 'pod-identity', roleArn: 'arn:aws:iam::123456789012:role/eksref-dev-service-app' },
   redis: { host: 'master.eksref-dev-cache.abcdef.euw1.cache.amazonaws.com', port: '6379', tls: true },
+  appSecretArn: undefined,
   appVersion: undefined,
   logLevel: undefined,
   apiReplicas: undefined,
@@ -122,6 +124,7 @@ describe.each([
       APP_VERSION: input.appVersion ?? input.image.tag,
       LOG_LEVEL: input.logLevel ?? 'info',
     });
+    expect(config.APP_SECRET_ARN).toBe(input.appSecretArn);
     if (input.redis.replicationGroupId)
       expect(config.REDIS_REPLICATION_GROUP_ID).toBe(input.redis.replicationGroupId);
     if (input.redis.host) expect([config.REDIS_HOST, config.REDIS_PORT]).toEqual([input.redis.host, '6379']);
@@ -163,10 +166,12 @@ describe('the mapper’s own checks', () => {
       messagesQueueUrl: token(5),
       redis: { replicationGroupId: token(6), authSecretArn: token(7) },
       certificateArn: token(8),
+      appSecretArn: token(9),
     });
     expect(values.aws?.identity).toEqual({ mode: 'irsa', roleArn: token(3) });
     expect(values.config?.redis).toEqual({ replicationGroupId: token(6), authSecretArn: token(7) });
     expect(values.ingress?.certificateArn).toBe(token(8));
+    expect(values.config?.appSecretArn).toBe(token(9));
   });
 
   test('when Redis has no location or two, then it throws naming the props', () => {

@@ -50,6 +50,12 @@ const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     { config: { redis: { authSecretArn: 's3cr3t' } } },
     /\/config\/redis\/authSecretArn/,
   ],
+  [
+    'an app secret that is not a Secrets Manager ARN',
+    { config: { appSecretArn: 'hunter2' } },
+    /\/config\/appSecretArn/,
+  ],
+  ['an app secret ARN of the wrong type', { config: { appSecretArn: 42 } }, /\/config\/appSecretArn/],
   ['an unknown key in a chart section', { api: { replicas: 3 } }, /\/api.*replicas|replicas.*\/api/],
   ['an unknown top-level key', { extraEnv: [{ name: 'SECRET_KEY', value: 'x' }] }, /extraEnv/],
   ['an Ingress without a certificate', { ingress: { certificateArn: '' } }, /\/ingress\/certificateArn/],

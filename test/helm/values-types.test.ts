@@ -42,6 +42,7 @@ const VALUES_YAML: ServiceChartValues = {
     messagesTable: '',
     avatarsBucket: '',
     messagesQueueUrl: '',
+    appSecretArn: '',
     redis: {
       url: '',
       host: '',

@@ -89,6 +89,7 @@ describe.each(AWS_STAGES)('service stack, stage %s', (stage) => {
       messagesTable: expect.stringMatching(new RegExp(`^<import ${data}:ExportsOutputRefMessagesTable`)),
       avatarsBucket: expect.stringMatching(new RegExp(`^<import ${data}:ExportsOutputRefAvatarsBucket`)),
       messagesQueueUrl: expect.stringMatching(new RegExp(`^<import ${data}:ExportsOutputRefMessagesQueue`)),
+      appSecretArn: expect.stringMatching(new RegExp(`^<import ${data}:ExportsOutputRefAppSecret\\w+>$`)),
       redis: {
         host: expect.stringMatching(
           /^<import eksref-\w+-cache:ExportsOutputFnGetAttCacheReplicationGroup\w+PrimaryEndPointAddress/,
@@ -165,6 +166,12 @@ describe.each(AWS_STAGES)('service stack, stage %s', (stage) => {
       ]),
     );
     expect(statements.Secrets.Resource).toHaveLength(2);
+    expect(statements.Secrets.Action).toBe('secretsmanager:GetSecretValue');
+    // The secret the pods are told to read (APP_SECRET_ARN) is the one the role may read; no CMK, no kms:Decrypt.
+    const appSecretArn = releaseValues(built.template).config?.appSecretArn;
+    expect(statements.Secrets.Resource).toContainEqual({
+      'Fn::ImportValue': appSecretArn?.replace(/^<import (.+)>$/, '$1'),
+    });
     expect(statements.CacheEndpoint).toMatchObject({
       Action: 'elasticache:DescribeReplicationGroups',
       Resource: {
@@ -181,6 +188,7 @@ describe.each(AWS_STAGES)('service stack, stage %s', (stage) => {
     const actions = Object.values(statements).flatMap((s) => [s.Action].flat());
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
     expect(actions).not.toContain('dynamodb:BatchWriteItem');
+    expect(actions.filter((a) => a.startsWith('kms:'))).toEqual([]);
   });
 
   test('when the image is built, then it comes from service/Dockerfile with the repository root as context, for amd64', () => {

@@ -7,10 +7,9 @@ import {
   DeleteReplicationGroupCommand,
   DescribeReplicationGroupsCommand,
 } from '@aws-sdk/client-elasticache';
-import { CreateSecretCommand, DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
 import request from 'supertest';
 import { resolveRedisConnection } from '../../service/src/libraries/redis';
-import { type Backends, createBackends, uniqueName } from './helpers/backends';
+import { type Backends, createBackends, secretStore, uniqueName } from './helpers/backends';
 import { httpStatus, run } from './helpers/process';
 import { RedisServer, freePort, waitFor } from './helpers/redis-server';
 import { buildTestApp } from './helpers/test-app';
@@ -20,15 +19,7 @@ const TOKEN = 'auth-token-0d9e8f7a6b5c';
 describe('Redis connection: AUTH from Secrets Manager, replication group lookup, TLS', () => {
   let backends: Backends;
   let redis: RedisServer;
-  const secretArns: string[] = [];
-
-  const createSecret = async (value: string) => {
-    const out = await backends.aws.secrets.send(
-      new CreateSecretCommand({ Name: uniqueName('redis-auth'), SecretString: value }),
-    );
-    secretArns.push(out.ARN ?? '');
-    return out.ARN ?? '';
-  };
+  const secrets = secretStore(() => backends.aws, 'redis-auth');
 
   beforeAll(async () => {
     backends = await createBackends('rconn');
@@ -36,11 +27,7 @@ describe('Redis connection: AUTH from Secrets Manager, replication group lookup,
   });
 
   afterAll(async () => {
-    await Promise.allSettled(
-      secretArns.map((SecretId) =>
-        backends.aws.secrets.send(new DeleteSecretCommand({ SecretId, ForceDeleteWithoutRecovery: true })),
-      ),
-    );
+    await secrets.destroy();
     await redis?.stop();
     await backends?.destroy();
   });
@@ -51,7 +38,7 @@ describe('Redis connection: AUTH from Secrets Manager, replication group lookup,
   ])(
     'when REDIS_AUTH_SECRET_ARN names a secret holding %s, then the app authenticates and the counter works',
     async (_what, value) => {
-      const arn = await createSecret(value);
+      const arn = await secrets.create(value);
       const t = await buildTestApp(backends, redis.url, { REDIS_AUTH_SECRET_ARN: arn });
       try {
         await waitFor(async () => t.redis.status === 'ready', 'authenticated connection');

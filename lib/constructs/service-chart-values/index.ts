@@ -71,6 +71,8 @@ export interface AppConfigValues {
   readonly messagesTable: string;
   readonly avatarsBucket: string;
   readonly messagesQueueUrl: string;
+  /** `APP_SECRET_ARN`: Secrets Manager secret (JSON with SECRET_KEY, optionally DB_PASSWORD) the api reads; empty: none. */
+  readonly appSecretArn: string;
   readonly redis: RedisValues;
 }
 
@@ -253,6 +255,11 @@ export interface ServiceChartValuesInput {
   readonly avatarsBucketName: string;
   readonly messagesQueueUrl: string;
   readonly redis: ServiceChartRedisInput;
+  /**
+   * The app secret (Secrets Manager, JSON with `SECRET_KEY`): the api reads it at start-up through
+   * `APP_SECRET_ARN`, so no secret value passes through the chart. @default none
+   */
+  readonly appSecretArn?: string;
   /** @default the image tag */
   readonly appVersion?: string;
   /** @default 'info' (the chart's default) */
@@ -344,6 +351,7 @@ export function serviceChartValues(input: ServiceChartValuesInput): ServiceChart
       messagesTable: input.messagesTableName,
       avatarsBucket: input.avatarsBucketName,
       messagesQueueUrl: input.messagesQueueUrl,
+      ...(input.appSecretArn !== undefined && { appSecretArn: input.appSecretArn }),
       redis: redisValues(input.redis),
     },
     ingress: { enabled: true, host: input.hostName, certificateArn: input.certificateArn },

@@ -6,6 +6,7 @@ import {
   DeleteObjectsCommand,
   ListObjectsV2Command,
 } from '@aws-sdk/client-s3';
+import { CreateSecretCommand, DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { type AwsClients, createAwsClients } from '../../../service/src/libraries/aws';
 
@@ -111,6 +112,28 @@ export async function createBackends(
         aws.sqs.send(new DeleteQueueCommand({ QueueUrl: dlqUrl })),
       ]);
       aws.destroy();
+    },
+  };
+}
+
+/** Secrets Manager secrets on the emulator, uniquely named, all deleted again by `destroy()`. */
+export function secretStore(aws: () => AwsClients, prefix: string) {
+  const arns: string[] = [];
+  return {
+    /** Creates a secret holding `value`; returns its ARN. */
+    async create(value: string): Promise<string> {
+      const out = await aws().secrets.send(
+        new CreateSecretCommand({ Name: uniqueName(prefix), SecretString: value }),
+      );
+      arns.push(out.ARN ?? '');
+      return out.ARN ?? '';
+    },
+    async destroy(): Promise<void> {
+      await Promise.allSettled(
+        arns.map((SecretId) =>
+          aws().secrets.send(new DeleteSecretCommand({ SecretId, ForceDeleteWithoutRecovery: true })),
+        ),
+      );
     },
   };
 }

@@ -43,6 +43,10 @@ const url = (protocols: RegExp, what: string) =>
       .optional(),
   );
 
+const secretArn = optionalString.pipe(
+  z.string().startsWith('arn:', { message: 'must be a Secrets Manager ARN' }).optional(),
+);
+
 /** The environment as the reference systems named it, read once. Secrets stay strings and are never printed. */
 const envSchema = z.object({
   PORT: integerIn(1, 65535, 8080),
@@ -60,10 +64,9 @@ const envSchema = z.object({
   REDIS_PORT: integerIn(1, 65535, 6379),
   REDIS_TLS: booleanFlag,
   REDIS_PASSWORD: optionalString,
-  REDIS_AUTH_SECRET_ARN: optionalString.pipe(
-    z.string().startsWith('arn:', { message: 'must be a Secrets Manager ARN' }).optional(),
-  ),
+  REDIS_AUTH_SECRET_ARN: secretArn,
   REDIS_REPLICATION_GROUP_ID: optionalString,
+  APP_SECRET_ARN: secretArn,
   APP_VERSION: optionalString,
   API_BASE_URL: optionalString,
   LOG_LEVEL: optionalString.pipe(
@@ -104,6 +107,11 @@ export interface Config {
   readonly logLevel: (typeof LOG_LEVELS)[number];
   /** What `/config` shows: raw values or the documented defaults, never a secret. */
   readonly publicConfig: { API_BASE_URL: string; LOG_LEVEL: string; MAX_CONNECTIONS: string };
+  /**
+   * `APP_SECRET_ARN`: a Secrets Manager secret (JSON with `SECRET_KEY`, optionally `DB_PASSWORD`) that
+   * `withAppSecret` reads at start-up to fill `secrets`; an explicit variable wins over the secret.
+   */
+  readonly appSecretArn?: string;
   /** Secret values, kept only so that the logger can scrub them and `/config` can say "Yes"/"No". */
   readonly secrets: { SECRET_KEY?: string; DB_PASSWORD?: string; REDIS_PASSWORD?: string };
   readonly avatarMaxBytes: number;
@@ -164,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, kind: ProcessKind = 'api'): C
       authSecretArn: e.REDIS_AUTH_SECRET_ARN,
       replicationGroupId: e.REDIS_REPLICATION_GROUP_ID,
     },
+    appSecretArn: e.APP_SECRET_ARN,
     appVersion: e.APP_VERSION ?? packageVersion(),
     logLevel: e.LOG_LEVEL ?? 'info',
     publicConfig: {
@@ -177,13 +186,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, kind: ProcessKind = 'api'): C
   };
 }
 
+/** For the process entry points: one line on stderr (a ConfigError's message, never a value) and exit 1. */
+export function exitOnConfigError(err: unknown): never {
+  const message = err instanceof ConfigError ? err.message : 'Invalid configuration';
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
 /** For the process entry points: parse or print one line to stderr and exit 1. */
 export function loadConfigOrExit(kind: ProcessKind): Config {
   try {
     return loadConfig(process.env, kind);
   } catch (err) {
-    const message = err instanceof ConfigError ? err.message : 'Invalid configuration';
-    process.stderr.write(`${message}\n`);
-    process.exit(1);
+    exitOnConfigError(err);
   }
 }
