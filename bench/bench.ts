@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { format, resolveConfig } from 'prettier';
@@ -268,6 +268,8 @@ async function main(): Promise<void> {
       (complete && settings.durationSeconds >= 5 ? 'bench/results/latest' : '.local/bench/last'),
   );
   mkdirSync(join(STATE, 'profiles'), { recursive: true });
+  // Only the last run's access logs are kept (a run writes tens of MB).
+  for (const f of readdirSync(STATE)) if (/^full-app-.*\.log$/.test(f)) rmSync(join(STATE, f));
   const machine = describeMachine();
   console.log(
     `bench: ${settings.connections} connections, ${settings.durationSeconds} s per run, ${settings.warmupSeconds} s warm-up`,

@@ -6,8 +6,11 @@
 #   BENCH_SERVERS (full,express,node; extra: full-quiet,express-context,express-context-quiet)
 #   BENCH_PROFILE (1 = the full app, or a server name)   BENCH_OUTPUT (file stem)   BENCH_SEED_USERS (20)
 # Smoke test: BENCH_DURATION=1 BENCH_CONNECTIONS=4 npm run bench
+# shellcheck source=SCRIPTDIR/../local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../local/lib.sh"
-cd "$ROOT"
+cd "$ROOT" || exit 1
 bash local/emulator.sh start
 bash local/redis.sh start
-exec npx tsx bench/bench.ts
+# node itself (not npx): a signal sent to this script's pid reaches the bench, which then stops its
+# servers and deletes its resources.
+exec node --import tsx bench/bench.ts
