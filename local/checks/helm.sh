@@ -3,8 +3,8 @@
 #   for every helm/eks-service/ci/*-values.yaml variant:
 #     helm lint --strict, then helm template | kubeconform -strict against the Kubernetes
 #     K8S_SCHEMA_VERSION schemas generated offline (local/tools/kubeconform.sh).
-# ServiceMonitor (a Prometheus Operator CRD) has no schema in the Kubernetes OpenAPI document and is
-# skipped explicitly. Prints one line per variant; exits non-zero if any variant fails.
+# ServiceMonitor and PodMonitor (Prometheus Operator CRDs) have no schema in the Kubernetes OpenAPI
+# document and are skipped explicitly. Prints one line per variant; exits non-zero if any variant fails.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 start=$(date +%s)
@@ -16,7 +16,7 @@ source local/tools/kubeconform.sh # sets KUBECONFORM_BIN, K8S_SCHEMA_VERSION, K8
 HELM_BIN=${HELM_BIN:-$PWD/.tools/bin/helm}
 CHART=helm/eks-service
 KUBE_VERSION="$K8S_SCHEMA_VERSION"
-SKIP_KINDS=ServiceMonitor
+SKIP_KINDS=ServiceMonitor,PodMonitor
 
 failed=0
 variants=("$CHART"/ci/*-values.yaml)
@@ -46,7 +46,7 @@ for values in "${variants[@]}"; do
     continue
   fi
   summary=$(grep -o 'Valid: [0-9]*.*' "$out/kubeconform" | tail -1)
-  case "$summary" in *"Skipped: 0") ;; *) summary+=" ($SKIP_KINDS: a CRD, no schema in the Kubernetes API)" ;; esac
+  case "$summary" in *"Skipped: 0") ;; *) summary+=" ($SKIP_KINDS: CRDs, no schema in the Kubernetes API)" ;; esac
   echo "helm: ok   $variant: lint --strict, kubeconform $K8S_SCHEMA_VERSION strict: $summary"
 done
 echo "helm: checks finished in $(($(date +%s) - start))s ($([ "$failed" = 0 ] && echo passed || echo FAILED))"

@@ -160,18 +160,22 @@ describe.each(VARIANTS)('the $name variant', ({ file }) => {
     }
   });
 
-  test('when rendered, then the api runs server.js with /healthz startup and liveness and /readyz readiness on its port, and the worker runs worker.js with no port', () => {
-    const api = container(one(manifests, 'Deployment', 'api'));
-    expect(api.command).toEqual(['node', 'dist/server.js']);
-    expect(api.ports).toEqual([{ name: 'http', containerPort: values.config.port, protocol: 'TCP' }]);
-    expect(api.startupProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
-    expect(api.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
-    expect(api.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
-    if (values.worker.enabled) {
-      const worker = container(one(manifests, 'Deployment', 'worker'));
-      expect(worker.command).toEqual(['node', 'dist/worker.js']);
-      expect(worker.ports).toBeUndefined();
-      expect(worker.readinessProbe).toBeUndefined();
+  test('when rendered, then the api runs server.js and the worker worker.js, each with /healthz startup and liveness and /readyz readiness on its named http port', () => {
+    const deployments = workloads(manifests, values);
+    expect(deployments.map(([component]) => component)).toEqual(
+      values.worker.enabled ? ['api', 'worker'] : ['api'],
+    );
+    for (const [component, d, w] of deployments) {
+      const c = container(d);
+      expect(c.command).toEqual(['node', component === 'api' ? 'dist/server.js' : 'dist/worker.js']);
+      // Both processes listen on PORT (the ConfigMap's), the worker for probes and /metrics only.
+      expect(c.ports).toEqual([{ name: 'http', containerPort: values.config.port, protocol: 'TCP' }]);
+      expect(Number(environment(manifests, d).plain.PORT)).toBe(values.config.port);
+      expect(c.startupProbe).toEqual({ httpGet: { path: '/healthz', port: 'http' }, ...w.probes.startup });
+      expect(c.livenessProbe).toEqual({ httpGet: { path: '/healthz', port: 'http' }, ...w.probes.liveness });
+      expect(c.readinessProbe).toEqual({ httpGet: { path: '/readyz', port: 'http' }, ...w.probes.readiness });
+      // A cold start gets as long as the api's before liveness counts.
+      expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBeGreaterThanOrEqual(60);
     }
   });
 
@@ -329,7 +333,7 @@ describe.each(VARIANTS)('the $name variant', ({ file }) => {
     else expect(annotation).toBeUndefined();
   });
 
-  test('when NetworkPolicies are on, then the api admits only its http port, the worker nothing, and egress is DNS, HTTPS and Redis (plus the Pod Identity agent)', () => {
+  test('when NetworkPolicies are on, then the api and the worker admit only their http port (from ingressFrom), and egress is DNS, HTTPS and Redis (plus the Pod Identity agent)', () => {
     const policies = ofKind(manifests, 'NetworkPolicy');
     if (!values.networkPolicy.enabled) {
       expect(policies).toEqual([]);
@@ -340,13 +344,15 @@ describe.each(VARIANTS)('the $name variant', ({ file }) => {
       expect(policy).toBeDefined();
       expect(policy!.spec.podSelector.matchLabels).toEqual(d.spec.selector.matchLabels);
       expect(policy!.spec.policyTypes).toEqual(['Ingress', 'Egress']);
-      if (component === 'api') {
-        expect(policy!.spec.ingress.map((r: Values) => r.ports)).toEqual([
-          [{ port: 'http', protocol: 'TCP' }],
-        ]);
-      } else {
-        expect(policy!.spec.ingress).toEqual([]);
-      }
+      expect(policy!.spec.ingress.map((r: Values) => r.ports)).toEqual([[{ port: 'http', protocol: 'TCP' }]]);
+      const from = policy!.spec.ingress[0].from;
+      if (values.networkPolicy.ingressFrom.length === 0) expect(from).toBeUndefined();
+      else expect(from).toEqual(expect.arrayContaining(values.networkPolicy.ingressFrom));
+      // Only the api is called by the helm test pod.
+      const admitsTestPod = (from ?? []).some(
+        (peer: Values) => peer.podSelector?.matchLabels?.['app.kubernetes.io/component'] === 'test',
+      );
+      expect(admitsTestPod).toBe(component === 'api' && values.networkPolicy.ingressFrom.length > 0);
       const egressPorts = policy!.spec.egress.flatMap((r: Values) => r.ports.map((p: Values) => p.port));
       const expected = [53, 53, 443, Number(values.config.redis.port)];
       if (values.aws.identity.mode === 'pod-identity') expected.push(80);
@@ -373,14 +379,27 @@ describe.each(VARIANTS)('the $name variant', ({ file }) => {
     });
   });
 
-  test('when observability is on, then a ServiceMonitor scrapes /metrics of the api and the dashboard ConfigMap holds valid JSON', () => {
+  test('when observability is on, then a ServiceMonitor scrapes /metrics of the api, a PodMonitor that of the worker pods, and the dashboard ConfigMap holds valid JSON', () => {
+    const sm = values.metrics.serviceMonitor;
     const monitors = ofKind(manifests, 'ServiceMonitor');
-    expect(monitors).toHaveLength(values.metrics.serviceMonitor.enabled ? 1 : 0);
+    expect(monitors).toHaveLength(sm.enabled ? 1 : 0);
     if (monitors.length) {
       expect(monitors[0].spec.selector.matchLabels).toEqual(one(manifests, 'Service').spec.selector);
       expect(monitors[0].spec.endpoints).toEqual([
         expect.objectContaining({ port: 'http', path: '/metrics' }),
       ]);
+    }
+    const podMonitors = ofKind(manifests, 'PodMonitor');
+    expect(podMonitors).toHaveLength(sm.enabled && values.worker.enabled ? 1 : 0);
+    if (podMonitors.length) {
+      const worker = one(manifests, 'Deployment', 'worker');
+      expect(podMonitors[0].metadata.labels).toMatchObject(sm.labels);
+      expect(podMonitors[0].spec.selector.matchLabels).toEqual(worker.spec.selector.matchLabels);
+      expect(podMonitors[0].spec.namespaceSelector).toEqual({ matchNames: [worker.metadata.namespace] });
+      expect(podMonitors[0].spec.podMetricsEndpoints).toEqual([
+        { port: 'http', path: '/metrics', interval: sm.interval, scrapeTimeout: sm.scrapeTimeout },
+      ]);
+      expect(container(worker).ports.map((p: Values) => p.name)).toContain('http');
     }
     const dashboards = ofKind(manifests, 'ConfigMap').filter(
       (m) => m.metadata.labels?.grafana_dashboard === '1',

@@ -6,7 +6,7 @@ import fs from 'fs';
 import path from 'path';
 
 import { createMetrics } from '../../service/src/libraries/metrics';
-import { CHART_DIR } from './support/chart';
+import { CHART_DIR, ensureHelm, HELM_SETUP_TIMEOUT_MS, one, render, VARIANTS } from './support/chart';
 
 interface Dashboard {
   panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
@@ -54,4 +54,25 @@ describe('the Grafana dashboard', () => {
       expect({ expr, missing }).toEqual({ expr, missing: [] });
     }
   });
+
+  test(
+    'when the worker is scraped (PodMonitor, no Service), then its counters have a panel that selects its pods by the worker Deployment’s name',
+    () => {
+      ensureHelm();
+      const manifests = render([VARIANTS.find((v) => v.name === 'prod')!.file]);
+      const service = one(manifests, 'Service').metadata.name;
+      const worker = one(manifests, 'Deployment', 'worker').metadata.name;
+      // $service is the api Service's name; worker pods are named <Deployment>-<hash>-<id>.
+      const workerSelector = 'pod=~"$service-worker-.+"';
+      expect(`${service}-worker`).toBe(worker);
+      const workerExprs = exprs.filter((e) => e.includes(workerSelector));
+      for (const metric of [
+        'messages_processed_total',
+        'messages_failed_total',
+        'process_resident_memory_bytes',
+      ])
+        expect(workerExprs.some((e) => e.includes(`${metric}{`))).toBe(true);
+    },
+    HELM_SETUP_TIMEOUT_MS,
+  );
 });

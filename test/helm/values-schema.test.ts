@@ -56,6 +56,12 @@ const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     /\/config\/appSecretArn/,
   ],
   ['an app secret ARN of the wrong type', { config: { appSecretArn: 42 } }, /\/config\/appSecretArn/],
+  [
+    'a worker probe period of zero',
+    { worker: { probes: { liveness: { periodSeconds: 0 } } } },
+    /\/worker\/probes\/liveness\/periodSeconds/,
+  ],
+  ['a worker probe timing as text', { worker: { probes: { startup: '60s' } } }, /\/worker\/probes\/startup/],
   ['an unknown key in a chart section', { api: { replicas: 3 } }, /\/api.*replicas|replicas.*\/api/],
   ['an unknown top-level key', { extraEnv: [{ name: 'SECRET_KEY', value: 'x' }] }, /extraEnv/],
   ['an Ingress without a certificate', { ingress: { certificateArn: '' } }, /\/ingress\/certificateArn/],

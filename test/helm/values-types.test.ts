@@ -6,6 +6,31 @@
 import { ServiceChartValues } from '../../lib/constructs/service-chart-values';
 import { chartDefaults } from './support/chart';
 
+/** The api's and the worker's probe timings (the same defaults). */
+const PROBES: ServiceChartValues['api']['probes'] = {
+  startup: {
+    initialDelaySeconds: 0,
+    periodSeconds: 2,
+    timeoutSeconds: 2,
+    failureThreshold: 30,
+    successThreshold: 1,
+  },
+  liveness: {
+    initialDelaySeconds: 0,
+    periodSeconds: 10,
+    timeoutSeconds: 2,
+    failureThreshold: 3,
+    successThreshold: 1,
+  },
+  readiness: {
+    initialDelaySeconds: 0,
+    periodSeconds: 5,
+    timeoutSeconds: 3,
+    failureThreshold: 3,
+    successThreshold: 1,
+  },
+};
+
 const VALUES_YAML: ServiceChartValues = {
   nameOverride: '',
   fullnameOverride: '',
@@ -158,29 +183,7 @@ const VALUES_YAML: ServiceChartValues = {
     maxSurge: '25%',
     terminationGracePeriodSeconds: 30,
     preStopSleepSeconds: 10,
-    probes: {
-      startup: {
-        initialDelaySeconds: 0,
-        periodSeconds: 2,
-        timeoutSeconds: 2,
-        failureThreshold: 30,
-        successThreshold: 1,
-      },
-      liveness: {
-        initialDelaySeconds: 0,
-        periodSeconds: 10,
-        timeoutSeconds: 2,
-        failureThreshold: 3,
-        successThreshold: 1,
-      },
-      readiness: {
-        initialDelaySeconds: 0,
-        periodSeconds: 5,
-        timeoutSeconds: 3,
-        failureThreshold: 3,
-        successThreshold: 1,
-      },
-    },
+    probes: PROBES,
     topologySpread: {
       enabled: true,
       maxSkew: 1,
@@ -247,6 +250,7 @@ const VALUES_YAML: ServiceChartValues = {
     maxSurge: 1,
     terminationGracePeriodSeconds: 30,
     preStopSleepSeconds: 0,
+    probes: PROBES,
     topologySpread: {
       enabled: true,
       maxSkew: 1,

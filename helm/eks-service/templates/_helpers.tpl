@@ -166,6 +166,25 @@ topologySpreadConstraints:
 {{- end }}
 
 {{/*
+The container's named `http` port (PORT) and its probes: startup and liveness GET /healthz, readiness
+GET /readyz. Both processes serve these paths on PORT.
+Usage: include "eks-service.httpPortAndProbes" (dict "port" .Values.config.port "probes" .Values.api.probes)
+*/}}
+{{- define "eks-service.httpPortAndProbes" -}}
+ports:
+  - name: http
+    containerPort: {{ int .port }}
+    protocol: TCP
+{{- range $probe, $path := dict "startup" "/healthz" "liveness" "/healthz" "readiness" "/readyz" }}
+{{ $probe }}Probe:
+  httpGet:
+    path: {{ $path }}
+    port: http
+  {{- toYaml (index $.probes $probe) | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/*
 The Deployment of one component (api or worker): everything but the container's ports and probes,
 which the caller passes as "containerExtra" (YAML text, indented for the container).
 */}}

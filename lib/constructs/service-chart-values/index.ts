@@ -152,21 +152,26 @@ export interface WorkloadValues {
   readonly priorityClassName: string;
 }
 
-export interface ApiValues extends WorkloadValues {
-  readonly probes: {
-    readonly startup: ProbeTiming;
-    readonly liveness: ProbeTiming;
-    readonly readiness: ProbeTiming;
-  };
+/** Probe timings on the `http` port: startup and liveness GET /healthz, readiness GET /readyz. */
+export interface ProbesValues {
+  readonly startup: ProbeTiming;
+  readonly liveness: ProbeTiming;
+  readonly readiness: ProbeTiming;
 }
 
+export interface ApiValues extends WorkloadValues {
+  readonly probes: ProbesValues;
+}
+
+/** The worker serves /healthz, /readyz and /metrics on the same port as the api (`config.port`). */
 export interface WorkerValues extends WorkloadValues {
   readonly enabled: boolean;
+  readonly probes: ProbesValues;
 }
 
 export interface NetworkPolicyValues {
   readonly enabled: boolean;
-  /** NetworkPolicy peers allowed to reach the api port; empty: any source (the ALB's addresses are not known ahead). */
+  /** NetworkPolicy peers allowed to reach the api's and the worker's http port; empty: any source (the ALB's addresses are not known ahead). */
   readonly ingressFrom: readonly Readonly<Record<string, unknown>>[];
   readonly egress: {
     readonly awsApiCidrs: readonly string[];
