@@ -16,18 +16,21 @@ import { connectInBackground, createRedis, resolveRedisConnection } from './libr
 async function main(): Promise<void> {
   const env = loadConfigOrExit('api');
   const aws = createAwsClients({ region: env.region, endpoint: env.endpoint });
-  // APP_SECRET_ARN is read before the logger exists, so that the logger scrubs its values too.
+  // Secrets (APP_SECRET_ARN, the Redis AUTH token) are read before the logger exists, so that the
+  // logger scrubs their values from every line.
   const config = await withAppSecretOrExit(env, aws.secrets);
+  const resolved = await resolveRedisConnection(config.redis, aws).then(
+    (connection) => ({ connection, err: undefined }),
+    (err: unknown) => ({ connection: undefined, err }),
+  );
   const logger = createLogger({
     level: config.logLevel,
-    secretValues: Object.values(config.secrets),
+    secretValues: [...Object.values(config.secrets), resolved.connection?.password],
     base: { service: 'api', version: config.appVersion },
   });
-  let redisConnection;
-  try {
-    redisConnection = await resolveRedisConnection(config.redis, aws);
-  } catch (err) {
-    logger.fatal({ err }, 'cannot resolve the Redis endpoint or AUTH token');
+  const redisConnection = resolved.connection;
+  if (!redisConnection) {
+    logger.fatal({ err: resolved.err }, 'cannot resolve the Redis endpoint or AUTH token');
     logger.flush();
     process.exit(1);
   }
@@ -38,7 +41,15 @@ async function main(): Promise<void> {
   const lifecycle = createLifecycle();
   const app = createApp({ config, logger, aws, redis, metrics, lifecycle });
 
-  const server: Server = app.listen(config.port, () => logger.info({ port: config.port }, 'api listening'));
+  // Express 5 hands a listen error (e.g. EADDRINUSE) to this callback instead of throwing it.
+  const server: Server = app.listen(config.port, (err?: Error) => {
+    if (err) {
+      logger.fatal({ err, port: config.port }, 'cannot listen');
+      logger.flush();
+      process.exit(1);
+    }
+    logger.info({ port: config.port }, 'api listening');
+  });
   server.keepAliveTimeout = 65_000; // above the ALB's 60 s idle timeout
   server.headersTimeout = 66_000;
 

@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type Backends, createBackends } from './helpers/backends';
@@ -58,6 +58,21 @@ describe('process lifecycle: fail-fast configuration, SIGTERM drain', () => {
       expect(lines[0]).not.toContain('hunter2');
     },
   );
+
+  test('when the port is already taken, then the api exits 1 with a line saying it cannot listen', async () => {
+    const port = await freePort();
+    const holder = createServer().listen(port, '0.0.0.0');
+    await new Promise((resolve) => holder.once('listening', resolve));
+    const proc = run('server', { ...backends.env, REDIS_URL: redis.url, PORT: String(port) });
+    try {
+      expect(await proc.exit).toBe(1);
+      expect(proc.output()).toMatch(/cannot listen/);
+      expect(proc.output()).toMatch(/EADDRINUSE/);
+    } finally {
+      proc.child.kill('SIGKILL'); // a process that kept running without a socket must not outlive the test
+      holder.close();
+    }
+  });
 
   test('when SIGTERM arrives during a request, then new connections are refused, the in-flight request completes and the process exits 0', async () => {
     const port = await freePort();
