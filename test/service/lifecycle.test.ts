@@ -65,7 +65,10 @@ describe('process lifecycle: fail-fast configuration, SIGTERM drain', () => {
     await new Promise((resolve) => holder.once('listening', resolve));
     const proc = run('server', { ...backends.env, REDIS_URL: redis.url, PORT: String(port) });
     try {
-      expect(await proc.exit).toBe(1);
+      const stillRunning = new Promise<string>((resolve) =>
+        setTimeout(() => resolve('still running'), 20_000),
+      );
+      expect(await Promise.race([proc.exit, stillRunning])).toBe(1);
       expect(proc.output()).toMatch(/cannot listen/);
       expect(proc.output()).toMatch(/EADDRINUSE/);
     } finally {
