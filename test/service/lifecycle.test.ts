@@ -66,7 +66,7 @@ describe('process lifecycle: fail-fast configuration, SIGTERM drain', () => {
     const proc = run('server', { ...backends.env, REDIS_URL: redis.url, PORT: String(port) });
     try {
       const stillRunning = new Promise<string>((resolve) =>
-        setTimeout(() => resolve('still running'), 20_000),
+        setTimeout(() => resolve('still running'), 20_000).unref(),
       );
       expect(await Promise.race([proc.exit, stillRunning])).toBe(1);
       expect(proc.output()).toMatch(/cannot listen/);
