@@ -44,7 +44,7 @@ run_phase "lint" npm run --silent lint
 
 jest_json="$STATE/jest-results.json"
 rm -f "$jest_json"
-run_phase "jest (infra, service, helm, e2e)" npx jest --ci --json --outputFile="$jest_json" "$@"
+run_phase "jest (infra, service, helm, e2e)" npx jest --ci --verbose --json --outputFile="$jest_json" "$@"
 
 for check in "$ROOT"/local/checks/*.sh; do
   [ -e "$check" ] || continue
