@@ -333,7 +333,7 @@ describe.each(VARIANTS)('the $name variant', ({ file }) => {
     else expect(annotation).toBeUndefined();
   });
 
-  test('when NetworkPolicies are on, then the api and the worker admit only their http port (from ingressFrom), and egress is DNS, HTTPS and Redis (plus the Pod Identity agent)', () => {
+  test('when NetworkPolicies are on, then the api and the worker admit only their http port (from ingressFrom), and egress is DNS, HTTPS, Redis for the api only (plus the Pod Identity agent)', () => {
     const policies = ofKind(manifests, 'NetworkPolicy');
     if (!values.networkPolicy.enabled) {
       expect(policies).toEqual([]);
@@ -354,7 +354,8 @@ describe.each(VARIANTS)('the $name variant', ({ file }) => {
       );
       expect(admitsTestPod).toBe(component === 'api' && values.networkPolicy.ingressFrom.length > 0);
       const egressPorts = policy!.spec.egress.flatMap((r: Values) => r.ports.map((p: Values) => p.port));
-      const expected = [53, 53, 443, Number(values.config.redis.port)];
+      const expected = [53, 53, 443];
+      if (component === 'api') expected.push(Number(values.config.redis.port));
       if (values.aws.identity.mode === 'pod-identity') expected.push(80);
       expect(egressPorts.sort()).toEqual(expected.sort());
     }
