@@ -20,13 +20,12 @@ t0=$(now)
 # cdklocal reads AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3 (lib.sh sets both to 127.0.0.1:4566; the
 # default localhost.localstack.cloud host name needs public DNS).
 # Bootstrap from .local/ (no cdk.json there), so it does not synthesize the app just to bootstrap.
-(cd "$STATE" && cdklocal bootstrap "aws://000000000000/$AWS_REGION") >>"$log" 2>&1 ||
-  { tail -n 20 "$log" >&2; die "cdklocal bootstrap failed (log: $log)"; }
+bootstrap() ( cd "$STATE" && cdklocal bootstrap "aws://000000000000/$AWS_REGION" )
+run_logged "cdklocal bootstrap" "$log" bootstrap
 say "bootstrap: done in $(elapsed "$t0")"
 t1=$(now)
-cdklocal deploy --all -c stage=local --require-approval never --progress events \
-  --outputs-file "$STATE/outputs.json" >>"$log" 2>&1 ||
-  { tail -n 30 "$log" >&2; die "cdklocal deploy failed (log: $log)"; }
+run_logged "cdklocal deploy" "$log" cdklocal deploy --all -c stage=local --require-approval never \
+  --progress events --outputs-file "$STATE/outputs.json"
 # Show what cdklocal reported for each stack (deployed, or unchanged).
 grep -E '✅|no changes' "$log" | sed 's/^ */  /' || true
 echo "$fingerprint" >"$STATE/deployed.fingerprint"

@@ -14,7 +14,8 @@ EMULATOR_PORT="${EMULATOR_PORT:-4566}"
 REDIS_PORT="${REDIS_PORT:-6379}"
 export AWS_ENDPOINT_URL="http://$EMULATOR_HOST:$EMULATOR_PORT"
 export AWS_ENDPOINT_URL_S3="$AWS_ENDPOINT_URL"
-export AWS_REGION="${AWS_REGION:-us-east-1}" AWS_DEFAULT_REGION="${AWS_REGION:-us-east-1}"
+export AWS_REGION="${AWS_REGION:-us-east-1}"
+export AWS_DEFAULT_REGION="$AWS_REGION"
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:$REDIS_PORT}"
 # Node 20 still works with the SDK; its "node >= 22 from 2027" notice is printed once in the README instead.
@@ -23,6 +24,19 @@ export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 say() { printf '%s\n' "$*"; }
 step() { printf '==> %s\n' "$*"; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+# fail_with_log <message> <log>: the log's last lines, then one line with the message and the log.
+fail_with_log() { [ -f "$2" ] && tail -n 20 "$2" >&2; die "$1 (log: $2)"; }
+
+# in_root <command...>: runs the command from the repository root, in a subshell.
+in_root() ( cd "$ROOT" && "$@" )
+
+# run_logged <what> <log> <command...>: runs the command with its output appended to the log;
+# on failure shows the log's tail and stops with one line naming the step and the log.
+run_logged() {
+  local what="$1" log="$2"; shift 2
+  "$@" >>"$log" 2>&1 || fail_with_log "$what failed" "$log"
+}
 
 # Seconds since the epoch with milliseconds, for phase timings.
 now() { date +%s.%N; }
@@ -54,7 +68,8 @@ check_prerequisites() {
 ensure_node_modules() {
   if [ ! -f "$ROOT/node_modules/.package-lock.json" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
     step "npm ci (log: $LOGS/npm-ci.log)"
-    (cd "$ROOT" && npm ci --no-audit --no-fund >"$LOGS/npm-ci.log" 2>&1) || { tail -n 20 "$LOGS/npm-ci.log" >&2; die "npm ci failed (log: $LOGS/npm-ci.log)"; }
+    : >"$LOGS/npm-ci.log"
+    run_logged "npm ci" "$LOGS/npm-ci.log" in_root npm ci --no-audit --no-fund
   fi
 }
 
@@ -69,8 +84,7 @@ wait_for() {
   local deadline=$((SECONDS + timeout))
   until "$@" >/dev/null 2>&1; do
     if [ "$SECONDS" -ge "$deadline" ]; then
-      [ -f "$log" ] && tail -n 15 "$log" >&2
-      die "$what not ready after ${timeout}s (log: $log)"
+      fail_with_log "$what not ready after ${timeout}s" "$log"
     fi
     sleep 0.2
   done

@@ -16,7 +16,8 @@ service_env() {
       if (!all[out]) { console.error(`stack output ${out} missing in ${process.argv[1]}`); process.exit(1); }
       env[name] = all[out];
     }
-    // SECRET_KEY comes from the deployed app secret, as on AWS (there through a Kubernetes Secret).
+    // SECRET_KEY comes from the deployed app secret (on AWS the api reads it through APP_SECRET_ARN;
+    // the emulator reports the secret by name, which that variable rejects, so it is read here).
     const sm = require("@aws-sdk/client-secrets-manager");
     new sm.SecretsManagerClient({}).send(new sm.GetSecretValueCommand({ SecretId: env.APP_SECRET_ARN })).then((r) => {
       delete env.APP_SECRET_ARN;
@@ -35,8 +36,8 @@ case "$cmd" in
       say "service: build up to date"; exit 0
     fi
     t0=$(now)
-    (cd "$ROOT" && npm run build -w service >"$LOGS/service-build.log" 2>&1) ||
-      { tail -n 20 "$LOGS/service-build.log" >&2; die "service build failed (log: $LOGS/service-build.log)"; }
+    : >"$LOGS/service-build.log"
+    run_logged "service build" "$LOGS/service-build.log" in_root npm run build -w service
     touch "$stamp"
     say "service: built in $(elapsed "$t0")"
     ;;
@@ -58,9 +59,10 @@ case "$cmd" in
     t0=$(now)
     wait_for "api /readyz on port $port" "${API_START_TIMEOUT:-60}" "$LOGS/api.log" \
       curl -fsS --max-time 3 "http://127.0.0.1:$port/readyz"
-    pid_alive "$STATE/pids/worker.pid" || { tail -n 15 "$LOGS/worker.log" >&2; die "worker exited (log: $LOGS/worker.log)"; }
-    cp "$envfile" "$STATE/service.env.running"
+    pid_alive "$STATE/pids/worker.pid" || fail_with_log "worker exited" "$LOGS/worker.log"
     wait_for "worker /healthz on port $((port + 1))" 30 "$LOGS/worker.log" curl -fsS --max-time 3 "http://127.0.0.1:$((port + 1))/healthz"
+    # Recorded only once both are up: a later run compares against it to decide whether to restart.
+    cp "$envfile" "$STATE/service.env.running"
     say "api: ready on http://127.0.0.1:$port after $(elapsed "$t0") (pid $(cat "$STATE/pids/api.pid")); worker on port $((port + 1)) (pid $(cat "$STATE/pids/worker.pid"))"
     ;;
   *) die "usage: local/service.sh build | start [port] | env" ;;

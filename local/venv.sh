@@ -7,8 +7,10 @@ venv="$CACHE/venv-$hash"
 if [ ! -x "$venv/bin/python" ] || [ ! -f "$venv/.complete" ]; then
   step "creating the Python virtual environment ($venv; log: $LOGS/venv.log)"
   rm -rf "$venv"
-  { python3 -m venv "$venv" && "$venv/bin/pip" install --disable-pip-version-check -q -r "$ROOT/local/requirements.txt"; } \
-    >"$LOGS/venv.log" 2>&1 || { tail -n 20 "$LOGS/venv.log" >&2; die "Python virtual environment install failed (log: $LOGS/venv.log)"; }
+  : >"$LOGS/venv.log"
+  run_logged "Python virtual environment install" "$LOGS/venv.log" python3 -m venv "$venv"
+  run_logged "Python virtual environment install" "$LOGS/venv.log" \
+    "$venv/bin/pip" install --disable-pip-version-check -q -r "$ROOT/local/requirements.txt"
   touch "$venv/.complete"
 fi
 if [ "$(readlink "$ROOT/.venv" 2>/dev/null)" != "$venv" ]; then
