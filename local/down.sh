@@ -1,5 +1,11 @@
 #!/usr/bin/env bash
-# npm run local:down — stops exactly what `npm run local` started (by pid file), nothing else.
+# npm run local:down — stops exactly what `npm run local` and `npm run local:k8s` started (by pid
+# file; for the cluster also its pods, mounts, cgroups and network namespace), nothing else.
+# `npm run local:down -- --purge` also deletes the cluster's state (etcd data, PKI, node images).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+if compgen -G "$STATE/pids/k8s-*.pid" >/dev/null || [ -e "/run/netns/${LOCAL_K8S_NETNS:-eks-cdk-reference}" ]; then
+  bash "$ROOT/local/k8s/cluster.sh" stop
+fi
 for name in worker api redis emulator; do stop_pidfile "$name"; done
+if [ "${1:-}" = --purge ]; then rm -rf "$STATE/k8s"; say "removed $STATE/k8s"; fi
 say "local environment stopped"

@@ -113,3 +113,7 @@ start_background() {
 
 emulator_healthy() { curl -fsS --max-time 2 "$AWS_ENDPOINT_URL/_localstack/health" >/dev/null 2>&1; }
 redis_healthy() { redis-cli -p "$REDIS_PORT" -h 127.0.0.1 ping 2>/dev/null | grep -q PONG; }
+
+# True when this process holds CAP_SYS_RESOURCE (bit 24 of CapEff). Some VMs' root lacks it: then
+# raised ulimits and negative oom_score_adj values are refused, and the container scripts adapt.
+has_cap_sys_resource() { local eff; eff=$(awk '/^CapEff:/ { print $2 }' /proc/self/status); (( (16#$eff >> 24) & 1 )); }

@@ -24,6 +24,8 @@ if [ "${LOCAL_SKIP_APP:-0}" = 1 ]; then say "emulator and redis are up (LOCAL_SK
 phase "cdklocal deploy (log: $LOGS/cdklocal.log)"
 bash "$ROOT/local/deploy.sh"
 
+if [ "${LOCAL_SKIP_SERVICE:-0}" = 1 ]; then say "stacks deployed (LOCAL_SKIP_SERVICE=1: the api and worker are not started here)"; current=""; exit 0; fi
+
 phase "service build (log: $LOGS/service-build.log)"
 bash "$ROOT/local/service.sh" build
 

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# local/k8s/deploy.sh — installs the service's chart into the local cluster, as the CDK service
+# stack does on EKS: the locally built image imported into the node's containerd, a namespace that
+# enforces Pod Security "restricted", values from the same typed mapper (local/k8s/chart-values.ts
+# over the cdklocal stack outputs, plus the local overlay local/k8s/values-local.yaml), then
+# `helm upgrade --install --atomic --wait`. Finally 127.0.0.1:$K8S_SERVICE_PORT forwards to the Service.
+# shellcheck source=local/k8s/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+log="$LOGS/k8s-deploy.log"
+: >"$log"
+[ -f "$STATE/image.env" ] || die "no $STATE/image.env: run npm run image first"
+# shellcheck disable=SC1091
+source "$STATE/image.env"
+image_ref="$IMAGE_REPOSITORY:$IMAGE_TAG"
+helm="$ROOT/.tools/bin/helm"
+bash "$ROOT/local/tools/helm.sh" 2>>"$log" || die "installing helm failed (log: $log)"
+
+# The image: pods use it as is (pullPolicy Never/IfNotPresent; there is no registry).
+if ! ctr_k8s images ls -q | grep -qxF "$image_ref"; then
+  t0=$(now)
+  run_logged "importing $image_ref into containerd" "$log" ctr_k8s images import "$IMAGE_ARCHIVE"
+  say "image: imported $image_ref into the node in $(elapsed "$t0")"
+else
+  say "image: $image_ref already on the node"
+fi
+
+# The pods reach the emulator and Redis at the node address.
+forward_out emulator "$K8S_NODE_IP:$EMULATOR_PORT" "$EMULATOR_PORT"
+forward_out redis "$K8S_NODE_IP:$REDIS_PORT" "$REDIS_PORT"
+
+kubectl apply -f - >>"$log" 2>&1 <<NS || fail_with_log "creating namespace $SERVICE_NAMESPACE failed" "$log"
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: $SERVICE_NAMESPACE
+  labels:
+    pod-security.kubernetes.io/enforce: restricted
+    pod-security.kubernetes.io/enforce-version: latest
+    pod-security.kubernetes.io/warn: restricted
+    pod-security.kubernetes.io/audit: restricted
+NS
+
+# Secrets by reference: the emulator's dummy AWS credentials and the app secret's SECRET_KEY (the
+# emulator names its secrets in a form APP_SECRET_ARN rejects, so the value is copied once here).
+secret_env="$K8S_STATE/secrets.env"
+(umask 077
+  bash "$ROOT/local/service.sh" env | grep '^SECRET_KEY=' >"$secret_env.app" || die "reading the app secret failed"
+  printf 'AWS_ACCESS_KEY_ID=%s\nAWS_SECRET_ACCESS_KEY=%s\n' "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >"$secret_env.aws")
+apply_secret() { # apply_secret <name> <env file>
+  kubectl -n "$SERVICE_NAMESPACE" create secret generic "$1" --from-env-file="$2" --dry-run=client -o yaml |
+    kubectl apply -f - >>"$log" 2>&1 || fail_with_log "creating secret $1 failed" "$log"
+}
+apply_secret eks-service-aws-credentials "$secret_env.aws"
+apply_secret eks-service-app "$secret_env.app"
+rm -f "$secret_env.aws" "$secret_env.app"
+
+values="$K8S_STATE/values.yaml"
+run_logged "chart values" "$log" in_root npx tsx local/k8s/chart-values.ts --outputs "$STATE/outputs.json" \
+  --image-repository "$IMAGE_REPOSITORY" --image-tag "$IMAGE_TAG" \
+  --aws-endpoint-url "http://$K8S_NODE_IP:$EMULATOR_PORT" --redis-url "redis://$K8S_NODE_IP:$REDIS_PORT" \
+  --credentials-secret eks-service-aws-credentials --app-secret eks-service-app --out "$values"
+
+t0=$(now)
+step "helm upgrade --install $SERVICE_RELEASE (log: $log)"
+run_logged "helm upgrade --install" "$log" "$helm" upgrade --install "$SERVICE_RELEASE" "$ROOT/helm/eks-service" \
+  --namespace "$SERVICE_NAMESPACE" -f "$values" --atomic --wait --timeout "${K8S_HELM_TIMEOUT:-5m}"
+say "helm: release $SERVICE_RELEASE deployed in $(elapsed "$t0") (revision $("$helm" -n "$SERVICE_NAMESPACE" history "$SERVICE_RELEASE" --max 1 -o json | node -pe 'JSON.parse(require("fs").readFileSync(0))[0].revision'))"
+
+svc=$(kubectl -n "$SERVICE_NAMESPACE" get service -l "app.kubernetes.io/instance=$SERVICE_RELEASE,app.kubernetes.io/component=api" -o jsonpath='{.items[0].metadata.name}')
+[ -n "$svc" ] || fail_with_log "no api Service in $SERVICE_NAMESPACE" "$log"
+cluster_ip=$(kubectl -n "$SERVICE_NAMESPACE" get service "$svc" -o jsonpath='{.spec.clusterIP}')
+svc_port=$(kubectl -n "$SERVICE_NAMESPACE" get service "$svc" -o jsonpath='{.spec.ports[0].port}')
+forward_in api "$K8S_SERVICE_PORT" "$cluster_ip:$svc_port"
+wait_for "the API through 127.0.0.1:$K8S_SERVICE_PORT" 60 "$log" curl -fsS --max-time 3 "http://127.0.0.1:$K8S_SERVICE_PORT/readyz"
+say "api: served by the pods of $SERVICE_NAMESPACE/$svc on http://127.0.0.1:$K8S_SERVICE_PORT"
+
+# What the api pods run with (KEY=value lines, private): the e2e suite compares /config with it
+# when it runs against the pods, as it does with .local/service.env.running for the processes.
+(umask 077; kubectl -n "$SERVICE_NAMESPACE" exec "deploy/$SERVICE_RELEASE-api" -c api -- node -e \
+  'for (const [k, v] of Object.entries(process.env)) if (/^[A-Z][A-Z0-9_]*$/.test(k)) console.log(`${k}=${v}`)' \
+  >"$K8S_STATE/service.env" 2>>"$log") || fail_with_log "reading the api pod's environment failed" "$log"
