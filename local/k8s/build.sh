@@ -3,7 +3,7 @@
 #   $CACHE/k8s/<component>-<version>/  (kube-apiserver, kube-controller-manager, kube-scheduler,
 #   kubelet, kube-proxy, kubectl; etcd, etcdctl; containerd, containerd-shim-runc-v2, ctr;
 #   coredns; pause)
-# and prints nothing else but one line per component. Idempotent; safe to run concurrently (flock).
+# printing one line per component (the Go tool's output goes to .local/logs/k8s-build.log). Idempotent; safe to run concurrently (flock).
 # Usage: bash local/k8s/build.sh [component...]   (default: all)
 # shellcheck source=local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -12,12 +12,13 @@ source "$ROOT/local/k8s/versions.sh"
 # shellcheck source=local/tools/go-tool.sh
 source "$ROOT/local/tools/go-tool.sh"
 K8S_CACHE="$CACHE/k8s"
+BUILD_LOG="$LOGS/k8s-build.log"   # the Go tool's output (downloads, compile errors)
 mkdir -p "$K8S_CACHE"
 
 # writable_module <module@version> <dest>: a writable copy of the downloaded module, without the
 # workspace and vendor folders (they refer to ./staging, which the module zip does not carry).
 writable_module() {
-  local src; src=$(go_module_dir "$1")
+  local src; src=$(go_module_dir "$1" 2>>"$BUILD_LOG")
   rm -rf "$2"; mkdir -p "$2"
   cp -r "$src/." "$2/"; chmod -R u+w "$2"
   rm -rf "$2/go.work" "$2/go.work.sum" "$2/vendor"
@@ -66,8 +67,8 @@ build_kubernetes() {
   mkdir -p "$out.tmp"
   local b
   for b in "${bins[@]}"; do
-    (cd "$work" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "$ldflags" -o "$out.tmp/$b" "./cmd/$b") ||
-      die "building $b $K8S_VERSION failed"
+    (cd "$work" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "$ldflags" -o "$out.tmp/$b" "./cmd/$b" >>"$BUILD_LOG" 2>&1) ||
+      die "building $b $K8S_VERSION failed (log: $BUILD_LOG)"
   done
   # The pause container: a static build of the upstream pause.c.
   gcc -Os -static -o "$out.tmp/pause" "$work/build/pause/linux/pause.c" -DVERSION="\"$K8S_VERSION\"" ||
@@ -87,8 +88,8 @@ build_etcd() {
     writable_module "go.etcd.io/etcd/$mod@$ETCD_VERSION" "$work"
     drop_replaces "$work" ""
     (cd "$work" && { GOFLAGS=-mod=mod go mod tidy >/dev/null 2>&1 || true; })
-    (cd "$work" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$out.tmp/$bin" "$pkg") ||
-      die "building $bin $ETCD_VERSION failed"
+    (cd "$work" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$out.tmp/$bin" "$pkg" >>"$BUILD_LOG" 2>&1) ||
+      die "building $bin $ETCD_VERSION failed (log: $BUILD_LOG)"
     rm -rf "$work"
   done
   rm -rf "$out"; mv "$out.tmp" "$out"
@@ -100,11 +101,11 @@ build_containerd() {
   built containerd "$CONTAINERD_VERSION" containerd containerd-shim-runc-v2 ctr && { say "containerd $CONTAINERD_VERSION: cached ($out)"; return 0; }
   local t0 src b; t0=$(now); mkdir -p "$out.tmp"
   say "containerd $CONTAINERD_VERSION: building from the Go module proxy"
-  src=$(go_module_dir "github.com/containerd/containerd/v2@$CONTAINERD_VERSION")
+  src=$(go_module_dir "github.com/containerd/containerd/v2@$CONTAINERD_VERSION" 2>>"$BUILD_LOG")
   for b in containerd containerd-shim-runc-v2 ctr; do
     (cd "$src" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -tags "no_btrfs no_devmapper no_zfs" \
-      -ldflags "-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_VERSION" -o "$out.tmp/$b" "./cmd/$b") ||
-      die "building $b $CONTAINERD_VERSION failed"
+      -ldflags "-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_VERSION" -o "$out.tmp/$b" "./cmd/$b" >>"$BUILD_LOG" 2>&1) ||
+      die "building $b $CONTAINERD_VERSION failed (log: $BUILD_LOG)"
   done
   rm -rf "$out"; mv "$out.tmp" "$out"
   say "containerd $CONTAINERD_VERSION: built in $(elapsed "$t0") ($out)"
@@ -115,9 +116,9 @@ build_coredns() {
   built coredns "$COREDNS_VERSION" coredns && { say "coredns $COREDNS_VERSION: cached ($out)"; return 0; }
   local t0 src; t0=$(now); mkdir -p "$out.tmp"
   say "coredns $COREDNS_VERSION: building from the Go module proxy"
-  src=$(go_module_dir "github.com/coredns/coredns@$COREDNS_VERSION")
-  (cd "$src" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$out.tmp/coredns" .) ||
-    die "building coredns $COREDNS_VERSION failed"
+  src=$(go_module_dir "github.com/coredns/coredns@$COREDNS_VERSION" 2>>"$BUILD_LOG")
+  (cd "$src" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$out.tmp/coredns" . >>"$BUILD_LOG" 2>&1) ||
+    die "building coredns $COREDNS_VERSION failed (log: $BUILD_LOG)"
   rm -rf "$out"; mv "$out.tmp" "$out"
   say "coredns $COREDNS_VERSION: built in $(elapsed "$t0") ($out)"
 }

@@ -90,12 +90,30 @@ ensure_netns() {
 start_component() {
   local name=$1; shift
   local health=() ; while [ "$1" != -- ]; do health+=("$1"); shift; done; shift
-  if pid_alive "$STATE/pids/k8s-$name.pid" && "${health[@]}" >/dev/null 2>&1; then say "$name: running (pid $(cat "$STATE/pids/k8s-$name.pid"))"; return 0; fi
+  local pidfile="$STATE/pids/k8s-$name.pid" log="$LOGS/k8s-$name.log"
+  if pid_alive "$pidfile" && "${health[@]}" >/dev/null 2>&1; then say "$name: running (pid $(cat "$pidfile"))"; return 0; fi
   stop_pidfile "k8s-$name" >/dev/null
-  local t0; t0=$(now)
-  start_background "k8s-$name" "$LOGS/k8s-$name.log" nsenter --net="/run/netns/$K8S_NETNS" -- "$@"
-  wait_for "$name" "${K8S_START_TIMEOUT:-90}" "$LOGS/k8s-$name.log" "${health[@]}"
-  say "$name: ready after $(elapsed "$t0") (log $LOGS/k8s-$name.log)"
+  local t0 deadline=$((SECONDS + ${K8S_START_TIMEOUT:-90})); t0=$(now)
+  start_background "k8s-$name" "$log" nsenter --net="/run/netns/$K8S_NETNS" -- "$@"
+  until "${health[@]}" >/dev/null 2>&1; do
+    pid_alive "$pidfile" || fail_with_log "$name exited" "$log"
+    [ "$SECONDS" -lt "$deadline" ] || fail_with_log "$name not ready after ${K8S_START_TIMEOUT:-90}s" "$log"
+    sleep 0.2
+  done
+  say "$name: ready after $(elapsed "$t0") (log $log)"
+}
+
+# The kubelet's cgroup root, in every cgroup v1 hierarchy (cpuset needs its CPUs and memory nodes).
+ensure_cgroups() {
+  local d
+  for d in /sys/fs/cgroup/*/; do
+    [ -e "$d/cgroup.procs" ] || continue
+    mkdir -p "$d${K8S_CGROUP_ROOT#/}"
+    if [ -e "$d/cpuset.cpus" ]; then
+      cat "$d/cpuset.cpus" >"$d${K8S_CGROUP_ROOT#/}/cpuset.cpus"
+      cat "$d/cpuset.mems" >"$d${K8S_CGROUP_ROOT#/}/cpuset.mems"
+    fi
+  done
 }
 ns_curl() { in_netns curl -fsS --max-time 2 "$@"; }
 api_healthy() { kubectl get --raw=/readyz >/dev/null 2>&1; }
@@ -229,12 +247,12 @@ image_archive() { # image_archive <ref> <binary> <entrypoint json> <user>
 ensure_node_images() {
   local ref archive
   for ref in "$PAUSE_IMAGE" "$COREDNS_IMAGE"; do
-    ctr_k8s images ls -q | grep -qx "$ref" && continue
+    ctr_k8s images ls -q 2>/dev/null | grep -qx "$ref" && continue
     case "$ref" in
       "$PAUSE_IMAGE") archive=$(image_archive "$ref" "$K8S_BIN/pause" '["/pause"]' 65535:65535) ;;
       *) archive=$(image_archive "$ref" "$COREDNS_BIN/coredns" '["/coredns"]' 65532:65532) ;;
     esac
-    ctr_k8s images import --no-unpack=false "$archive" >/dev/null
+    run_logged "importing $ref" "$LOGS/k8s-containerd.log" ctr_k8s images import "$archive"
     say "containerd: imported $ref"
   done
 }
@@ -253,6 +271,7 @@ start() {
   ensure_netns
   ensure_pki
   write_configs
+  ensure_cgroups
   forward_in apiserver "$K8S_APISERVER_PORT" 127.0.0.1:6443
   start_component etcd ns_curl http://127.0.0.1:2379/health -- \
     "$ETCD_BIN/etcd" --name local --data-dir "$K8S_STATE/etcd" \
@@ -269,6 +288,7 @@ start() {
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
     --authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction \
+    --kubelet-preferred-address-types=InternalIP \
     --allow-privileged=true --profiling=false
   start_component kube-controller-manager ns_curl -k https://127.0.0.1:10257/healthz -- \
     "$K8S_BIN/kube-controller-manager" --kubeconfig="$K8S_STATE/controller-manager.kubeconfig" \

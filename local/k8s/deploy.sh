@@ -16,7 +16,7 @@ helm="$ROOT/.tools/bin/helm"
 bash "$ROOT/local/tools/helm.sh" 2>>"$log" || die "installing helm failed (log: $log)"
 
 # The image: pods use it as is (pullPolicy Never/IfNotPresent; there is no registry).
-if ! ctr_k8s images ls -q | grep -qxF "$image_ref"; then
+if ! ctr_k8s images ls -q 2>/dev/null | grep -qxF "$image_ref"; then
   t0=$(now)
   run_logged "importing $image_ref into containerd" "$log" ctr_k8s images import "$IMAGE_ARCHIVE"
   say "image: imported $image_ref into the node in $(elapsed "$t0")"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Re-pins service/Dockerfile's base image to the current digest of its tag (the multi-arch index).
+# Re-pins service/Dockerfile's default base image (ARG BASE_IMAGE) to the current digest of its tag (the multi-arch index).
 # Usage: bash service/scripts/refresh-base-digest.sh [tag]   (default: node:22-bookworm-slim)
 # Needs `docker buildx` or `crane` and registry access; run it in CI or on a workstation.
 set -euo pipefail
@@ -14,5 +14,5 @@ else
   exit 1
 fi
 [[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] || { echo "refresh-base-digest: no digest for $tag" >&2; exit 1; }
-sed -i -E "s#FROM ${tag}@sha256:[0-9a-f]{64}#FROM ${tag}@${digest}#g" "$dockerfile"
-grep -n "^FROM" "$dockerfile"
+sed -i -E "s#^ARG BASE_IMAGE=${tag}@sha256:[0-9a-f]{64}#ARG BASE_IMAGE=${tag}@${digest}#" "$dockerfile"
+grep -n "^ARG BASE_IMAGE=" "$dockerfile"

@@ -13,6 +13,9 @@ import { connectInBackground, createRedis, resolveRedisConnection } from './libr
  * Node runs as PID 1 in the container and SIGTERM is handled here (no tini needed: this process
  * installs its own handlers and spawns no children, so there are no zombies to reap).
  */
+/** How long the api keeps answering (with `Connection: close`) after SIGTERM: a quarter of the drain time, at most 5 s. */
+const drainDelayMs = (shutdownTimeoutMs: number): number => Math.min(5000, Math.floor(shutdownTimeoutMs / 4));
+
 async function main(): Promise<void> {
   const env = loadConfigOrExit('api');
   const aws = createAwsClients({ region: env.region, endpoint: env.endpoint });
@@ -68,6 +71,13 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs - 500);
     force.unref();
+    // First keep serving, every response with `Connection: close` (app.ts), so that keep-alive
+    // clients and load balancers move to another instance on their own; closing idle sockets at
+    // once would race a client that is just reusing one (ECONNRESET). Then stop accepting.
+    setTimeout(() => stopAccepting(), drainDelayMs(config.shutdownTimeoutMs));
+  };
+  const stopAccepting = () => {
+    logger.info('drain delay over: closing the listener');
     server.close((err) => {
       void (async () => {
         await redis.quit().catch(() => redis.disconnect());

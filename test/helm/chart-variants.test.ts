@@ -60,12 +60,20 @@ const ALWAYS_SET = [
 ];
 const REDIS_LOCATORS = ['REDIS_URL', 'REDIS_HOST', 'REDIS_REPLICATION_GROUP_ID'];
 const SECRET_ENV_NAMES = ['SECRET_KEY', 'DB_PASSWORD', 'REDIS_PASSWORD'];
+/** The AWS SDK's own variables for a static key pair (`aws.identity.mode: static`). */
+const AWS_KEY_NAMES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- values are plain YAML data
 type Values = any;
 
 const podSpec = (deployment: Manifest) => deployment.spec.template.spec;
 const container = (deployment: Manifest) => podSpec(deployment).containers[0];
+/** The port a component's process listens on: the api's `config.port`, the worker's `worker.port`. */
+const portOf = (component: string, values: Values): number =>
+  component === 'api' ? values.config.port : values.worker.port;
+/** The names a component gets from `extraEnv` and `<component>.extraEnv`. */
+const extraEnvNames = (component: string, values: Values): Set<string> =>
+  new Set([...values.extraEnv, ...values[component].extraEnv].map((e: Values) => e.name));
 
 /** The Deployments a variant renders, by component. */
 function workloads(manifests: Manifest[], values: Values): Array<[string, Manifest, Values]> {
@@ -168,9 +176,11 @@ describe.each(VARIANTS)('the $name variant', ({ file }) => {
     for (const [component, d, w] of deployments) {
       const c = container(d);
       expect(c.command).toEqual(['node', component === 'api' ? 'dist/server.js' : 'dist/worker.js']);
-      // Both processes listen on PORT (the ConfigMap's), the worker for probes and /metrics only.
-      expect(c.ports).toEqual([{ name: 'http', containerPort: values.config.port, protocol: 'TCP' }]);
-      expect(Number(environment(manifests, d).plain.PORT)).toBe(values.config.port);
+      // Each process listens on its own PORT (an env entry), the worker for probes and /metrics only.
+      const port = portOf(component, values);
+      expect(c.ports).toEqual([{ name: 'http', containerPort: port, protocol: 'TCP' }]);
+      expect(c.env[0]).toEqual({ name: 'PORT', value: String(port) });
+      expect(Number(environment(manifests, d).plain.PORT)).toBe(port);
       expect(c.startupProbe).toEqual({ httpGet: { path: '/healthz', port: 'http' }, ...w.probes.startup });
       expect(c.livenessProbe).toEqual({ httpGet: { path: '/healthz', port: 'http' }, ...w.probes.liveness });
       expect(c.readinessProbe).toEqual({ httpGet: { path: '/readyz', port: 'http' }, ...w.probes.readiness });
@@ -191,12 +201,18 @@ describe.each(VARIANTS)('the $name variant', ({ file }) => {
   test('when rendered, then the environment has only API.md names, the required ones, exactly one Redis locator, and the service accepts it', () => {
     for (const [component, d] of workloads(manifests, values)) {
       const { names, plain } = environment(manifests, d);
-      expect(names.filter((n) => !API_ENV_NAMES.has(n))).toEqual([]);
+      // Beyond API.md: the SDK's key pair in static mode, and what the user adds (extraEnv).
+      const allowed = new Set([
+        ...API_ENV_NAMES,
+        ...(values.aws.identity.mode === 'static' ? AWS_KEY_NAMES : []),
+        ...extraEnvNames(component, values),
+      ]);
+      expect(names.filter((n) => !allowed.has(n))).toEqual([]);
       expect(new Set(names).size).toBe(names.length);
       expect(names).toEqual(expect.arrayContaining(ALWAYS_SET));
       expect(names.filter((n) => REDIS_LOCATORS.includes(n))).toHaveLength(1);
       const config = loadConfig(plain, component === 'api' ? 'api' : 'worker');
-      expect(config.port).toBe(values.config.port);
+      expect(config.port).toBe(portOf(component, values));
       expect(config.messagesTable).toBe(values.config.messagesTable);
       expect(config.shutdownTimeoutMs).toBe(values.config.shutdownTimeoutMs);
     }
@@ -204,11 +220,25 @@ describe.each(VARIANTS)('the $name variant', ({ file }) => {
 
   test('when rendered, then no secret value appears: secrets come by reference (secretKeyRef or a Secrets Manager ARN) only', () => {
     expect(ofKind(manifests, 'Secret')).toEqual([]);
-    for (const [, d] of workloads(manifests, values)) {
+    const secretOf: Record<string, string> = {
+      SECRET_KEY: values.secrets.existingSecret,
+      DB_PASSWORD: values.secrets.existingSecret,
+      AWS_ACCESS_KEY_ID: values.aws.credentials.existingSecret,
+      AWS_SECRET_ACCESS_KEY: values.aws.credentials.existingSecret,
+    };
+    for (const [component, d] of workloads(manifests, values)) {
       const c = container(d);
-      for (const e of c.env ?? []) {
+      const extra = extraEnvNames(component, values);
+      // The chart's own entries: PORT as a value, everything else a secretKeyRef to the Secret it belongs to.
+      const own = (c.env as Values[]).filter((e) => !extra.has(e.name));
+      for (const e of own) {
+        if (e.name === 'PORT') continue;
         expect(e.value).toBeUndefined();
-        expect(e.valueFrom.secretKeyRef).toMatchObject({ name: values.secrets.existingSecret });
+        expect(e.valueFrom.secretKeyRef).toMatchObject({ name: secretOf[e.name] });
+      }
+      for (const e of c.env as Values[]) {
+        if ([...SECRET_ENV_NAMES, ...AWS_KEY_NAMES, 'AWS_SESSION_TOKEN'].includes(e.name))
+          expect(e.value).toBeUndefined();
       }
       const { plain } = environment(manifests, d);
       for (const name of SECRET_ENV_NAMES) expect(plain[name]).toBeUndefined();
@@ -217,8 +247,16 @@ describe.each(VARIANTS)('the $name variant', ({ file }) => {
         expect(plain.REDIS_AUTH_SECRET_ARN).toMatch(/^arn:aws[a-z-]*:secretsmanager:/);
       // The app secret by its ARN only, exactly as given (the api reads SECRET_KEY / DB_PASSWORD from it).
       expect(plain.APP_SECRET_ARN).toBe(values.config.appSecretArn || undefined);
-      const referenced = (c.env ?? []).map((e: Values) => e.name).sort();
-      expect(referenced).toEqual(values.secrets.existingSecret ? ['DB_PASSWORD', 'SECRET_KEY'] : []);
+      const referenced = own
+        .filter((e) => e.valueFrom?.secretKeyRef)
+        .map((e) => e.name)
+        .sort();
+      expect(referenced).toEqual(
+        [
+          ...(values.secrets.existingSecret ? ['DB_PASSWORD', 'SECRET_KEY'] : []),
+          ...(values.aws.identity.mode === 'static' ? AWS_KEY_NAMES : []),
+        ].sort(),
+      );
     }
   });
 
@@ -357,6 +395,8 @@ describe.each(VARIANTS)('the $name variant', ({ file }) => {
       const expected = [53, 53, 443];
       if (component === 'api') expected.push(Number(values.config.redis.port));
       if (values.aws.identity.mode === 'pod-identity') expected.push(80);
+      for (const rule of values.networkPolicy.egress.extra)
+        expected.push(...(rule.ports ?? []).map((p: Values) => p.port));
       expect(egressPorts.sort()).toEqual(expected.sort());
     }
   });
@@ -414,8 +454,8 @@ describe.each(VARIANTS)('the $name variant', ({ file }) => {
 });
 
 describe('the variants together', () => {
-  test('when listed, then there is at least a minimal, a dev and a prod variant', () => {
-    expect(VARIANTS.map((v) => v.name)).toEqual(expect.arrayContaining(['minimal', 'dev', 'prod']));
+  test('when listed, then there is at least a minimal, a dev, a prod and an on-premises variant', () => {
+    expect(VARIANTS.map((v) => v.name)).toEqual(expect.arrayContaining(['minimal', 'dev', 'prod', 'onprem']));
   });
 
   test(

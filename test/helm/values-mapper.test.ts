@@ -24,12 +24,14 @@ import {
   writeValuesFile,
 } from './support/chart';
 
+const ROLE_ARN = 'arn:aws:iam::123456789012:role/eksref-dev-service-app';
+
 const irsaInput: ServiceChartValuesInput = {
   image: {
     repository: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/cdk-hnb659fds-container-assets',
     tag: 'abc123def',
   },
-  identity: { mode: 'irsa', roleArn: 'arn:aws:iam::123456789012:role/eksref-dev-service-app' },
+  identity: { mode: 'irsa', roleArn: ROLE_ARN },
   serviceAccountName: 'eks-service',
   region: 'eu-west-1',
   usersTableName: 'eksref-dev-users',
@@ -53,7 +55,7 @@ const irsaInput: ServiceChartValuesInput = {
 
 const podIdentityInput: ServiceChartValuesInput = {
   ...irsaInput,
-  identity: { mode: 'pod-identity', roleArn: 'arn:aws:iam::123456789012:role/eksref-dev-service-app' },
+  identity: { mode: 'pod-identity', roleArn: ROLE_ARN },
   redis: { host: 'master.eksref-dev-cache.abcdef.euw1.cache.amazonaws.com', port: '6379', tls: true },
   appSecretArn: undefined,
   appVersion: undefined,
@@ -62,6 +64,22 @@ const podIdentityInput: ServiceChartValuesInput = {
   workerReplicas: undefined,
   vpcCidr: undefined,
   overrides: { api: { terminationGracePeriodSeconds: 60 }, metrics: { serviceMonitor: { enabled: true } } },
+};
+
+/** A cluster outside AWS against an emulator: static keys and the app secret from Kubernetes Secrets, no Ingress. */
+const staticInput: ServiceChartValuesInput = {
+  image: { repository: 'localhost/eks-service', tag: 'dev-1' },
+  identity: { mode: 'static', credentialsSecret: 'eks-service-aws-credentials' },
+  serviceAccountName: 'eks-service',
+  region: 'us-east-1',
+  endpointUrl: 'http://10.220.0.1:4566',
+  usersTableName: 'eksref-local-users',
+  messagesTableName: 'eksref-local-messages',
+  avatarsBucketName: 'eksref-local-avatars',
+  messagesQueueUrl: 'http://127.0.0.1:4566/000000000000/eksref-local-messages',
+  redis: { url: 'redis://10.220.0.1:6379', port: 6379 },
+  existingAppSecret: 'eks-service-app',
+  appVersion: '0.1.0',
 };
 
 const schema = JSON.parse(fs.readFileSync(path.join(CHART_DIR, 'values.schema.json'), 'utf8'));
@@ -90,6 +108,7 @@ const FREE_FORM =
 describe.each([
   ['irsa', irsaInput],
   ['pod-identity', podIdentityInput],
+  ['static', staticInput],
 ])('the mapper in %s mode', (_mode, input) => {
   let values: ReturnType<typeof serviceChartValues>;
   let manifests: Manifest[];
@@ -125,18 +144,38 @@ describe.each([
       LOG_LEVEL: input.logLevel ?? 'info',
     });
     expect(config.APP_SECRET_ARN).toBe(input.appSecretArn);
+    expect(config.AWS_ENDPOINT_URL).toBe(input.endpointUrl);
     if (input.redis.replicationGroupId)
       expect(config.REDIS_REPLICATION_GROUP_ID).toBe(input.redis.replicationGroupId);
     if (input.redis.host) expect([config.REDIS_HOST, config.REDIS_PORT]).toEqual([input.redis.host, '6379']);
+    if (input.redis.url) expect(config.REDIS_URL).toBe(input.redis.url);
     const deployment = one(manifests, 'Deployment', 'api');
-    expect(deployment.spec.template.spec.containers[0].image).toBe(
-      `${input.image.repository}:${input.image.tag}`,
-    );
+    const container = deployment.spec.template.spec.containers[0];
+    expect(container.image).toBe(`${input.image.repository}:${input.image.tag}`);
     const sa = one(manifests, 'ServiceAccount');
     expect(sa.metadata.name).toBe(input.serviceAccountName);
     expect(sa.metadata.annotations?.['eks.amazonaws.com/role-arn']).toBe(
       input.identity.mode === 'irsa' ? input.identity.roleArn : undefined,
     );
+    const refs = Object.fromEntries(
+      (container.env as Array<{ name: string; valueFrom?: { secretKeyRef?: { name: string } } }>)
+        .filter((e) => e.valueFrom?.secretKeyRef)
+        .map((e) => [e.name, e.valueFrom!.secretKeyRef!.name]),
+    );
+    expect(refs).toEqual({
+      ...(input.identity.mode === 'static' && {
+        AWS_ACCESS_KEY_ID: input.identity.credentialsSecret,
+        AWS_SECRET_ACCESS_KEY: input.identity.credentialsSecret,
+      }),
+      ...(input.existingAppSecret && {
+        SECRET_KEY: input.existingAppSecret,
+        DB_PASSWORD: input.existingAppSecret,
+      }),
+    });
+    if (!input.hostName) {
+      expect(manifests.filter((m) => m.kind === 'Ingress')).toEqual([]);
+      return;
+    }
     const ingress = one(manifests, 'Ingress');
     expect(ingress.spec.rules[0].host).toBe(input.hostName);
     expect(ingress.metadata.annotations?.['alb.ingress.kubernetes.io/certificate-arn']).toBe(
@@ -204,5 +243,54 @@ describe('the mapper’s own checks', () => {
 
   test('when the identity is pod-identity, then no role ARN is passed to the chart', () => {
     expect(serviceChartValues(podIdentityInput).aws?.identity).toEqual({ mode: 'pod-identity' });
+  });
+
+  test('when the inputs are what the CDK service stack passes, then nothing of the newer options appears', () => {
+    const values = serviceChartValues(irsaInput);
+    expect(values.aws).toEqual({
+      region: irsaInput.region,
+      identity: { mode: 'irsa', roleArn: ROLE_ARN },
+    });
+    expect(values.ingress).toEqual({
+      enabled: true,
+      host: irsaInput.hostName,
+      certificateArn: irsaInput.certificateArn,
+    });
+    expect(Object.keys(values).sort()).toEqual(
+      ['api', 'aws', 'config', 'image', 'ingress', 'networkPolicy', 'serviceAccount', 'worker'].sort(),
+    );
+  });
+
+  test('when the identity is static, then the keys come from the named Secret (with the chart’s key names unless given) and no role', () => {
+    expect(serviceChartValues(staticInput).aws).toEqual({
+      region: 'us-east-1',
+      endpointUrl: 'http://10.220.0.1:4566',
+      identity: { mode: 'static' },
+      credentials: { existingSecret: 'eks-service-aws-credentials' },
+    });
+    const keys = { accessKeyId: 'id', secretAccessKey: 'secret' };
+    expect(
+      serviceChartValues({ ...staticInput, identity: { mode: 'static', credentialsSecret: 'k', keys } }).aws
+        ?.credentials,
+    ).toEqual({ existingSecret: 'k', keys });
+    expect(() =>
+      serviceChartValues({ ...staticInput, identity: { mode: 'static', credentialsSecret: '' } }),
+    ).toThrow(/identity mode static needs credentialsSecret/);
+  });
+
+  test('when there is no host name and no certificate, then the Ingress is off; when only one is given, it throws naming both', () => {
+    expect(serviceChartValues(staticInput).ingress).toEqual({ enabled: false });
+    expect(() => serviceChartValues({ ...staticInput, hostName: 'api.example.com' })).toThrow(
+      /hostName and certificateArn go together \(got only hostName\)/,
+    );
+    expect(() => serviceChartValues({ ...irsaInput, hostName: undefined })).toThrow(
+      /hostName and certificateArn go together \(got only certificateArn\)/,
+    );
+  });
+
+  test('when an existing Kubernetes Secret holds the app secret, then it becomes secrets.existingSecret and no ARN is passed', () => {
+    const values = serviceChartValues(staticInput);
+    expect(values.secrets).toEqual({ existingSecret: 'eks-service-app' });
+    expect(values.config?.appSecretArn).toBeUndefined();
   });
 });

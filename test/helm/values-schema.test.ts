@@ -63,7 +63,54 @@ const cases: Array<[string, Record<string, unknown>, RegExp]> = [
   ],
   ['a worker probe timing as text', { worker: { probes: { startup: '60s' } } }, /\/worker\/probes\/startup/],
   ['an unknown key in a chart section', { api: { replicas: 3 } }, /\/api.*replicas|replicas.*\/api/],
-  ['an unknown top-level key', { extraEnv: [{ name: 'SECRET_KEY', value: 'x' }] }, /extraEnv/],
+  ['an unknown top-level key', { extraVolumes: [{ name: 'data' }] }, /extraVolumes/],
+  [
+    'a secret given as a literal value in extraEnv',
+    { extraEnv: [{ name: 'SECRET_KEY', value: 'hunter2' }] },
+    /\/extraEnv\/0/,
+  ],
+  [
+    'an AWS secret key given as a literal value in worker.extraEnv',
+    { worker: { extraEnv: [{ name: 'AWS_SECRET_ACCESS_KEY', value: 'test' }] } },
+    /\/worker\/extraEnv\/0/,
+  ],
+  [
+    'PORT in extraEnv (it is config.port / worker.port)',
+    { extraEnv: [{ name: 'PORT', value: '9000' }] },
+    /\/extraEnv\/0\/name/,
+  ],
+  [
+    'an extraEnv value that is not a string',
+    { api: { extraEnv: [{ name: 'RETRIES', value: 3 }] } },
+    /\/api\/extraEnv\/0\/value/,
+  ],
+  [
+    'an extraEnv entry with both value and valueFrom',
+    { extraEnv: [{ name: 'A', value: 'x', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }] },
+    /\/extraEnv\/0/,
+  ],
+  ['a worker port of zero', { worker: { port: 0 } }, /\/worker\/port/],
+  ['a worker port given as a name', { worker: { port: 'metrics' } }, /\/worker\/port/],
+  [
+    'static identity without a credentials Secret',
+    { aws: { identity: { mode: 'static' } } },
+    /\/aws\/credentials\/existingSecret/,
+  ],
+  [
+    'a credentials Secret with an IAM role identity (the keys would shadow the role)',
+    { aws: { credentials: { existingSecret: 'aws-keys' } } },
+    /\/aws\/credentials\/existingSecret/,
+  ],
+  [
+    'an empty credentials key name',
+    {
+      aws: {
+        identity: { mode: 'static' },
+        credentials: { existingSecret: 'aws-keys', keys: { accessKeyId: '' } },
+      },
+    },
+    /\/aws\/credentials\/keys\/accessKeyId/,
+  ],
   ['an Ingress without a certificate', { ingress: { certificateArn: '' } }, /\/ingress\/certificateArn/],
   [
     'an Ingress host that is not a host name',

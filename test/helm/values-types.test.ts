@@ -49,6 +49,13 @@ const VALUES_YAML: ServiceChartValues = {
       mode: 'irsa',
       roleArn: '',
     },
+    credentials: {
+      existingSecret: '',
+      keys: {
+        accessKeyId: 'AWS_ACCESS_KEY_ID',
+        secretAccessKey: 'AWS_SECRET_ACCESS_KEY',
+      },
+    },
   },
   serviceAccount: {
     create: true,
@@ -84,6 +91,7 @@ const VALUES_YAML: ServiceChartValues = {
       DB_PASSWORD: 'db-password',
     },
   },
+  extraEnv: [],
   podSecurityContext: {
     runAsNonRoot: true,
     runAsUser: 10001,
@@ -114,6 +122,7 @@ const VALUES_YAML: ServiceChartValues = {
     type: 'ClusterIP',
     port: 80,
     annotations: {},
+    sessionAffinity: 'None',
   },
   ingress: {
     enabled: true,
@@ -128,6 +137,7 @@ const VALUES_YAML: ServiceChartValues = {
   },
   api: {
     command: ['node', 'dist/server.js'],
+    extraEnv: [],
     replicaCount: 2,
     resources: {
       requests: {
@@ -200,6 +210,8 @@ const VALUES_YAML: ServiceChartValues = {
   worker: {
     enabled: true,
     command: ['node', 'dist/worker.js'],
+    port: 8081,
+    extraEnv: [],
     replicaCount: 1,
     resources: {
       requests: {

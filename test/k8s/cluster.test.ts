@@ -36,7 +36,11 @@ afterEach(async () => {
 
 describe('the namespace and the pods', () => {
   test('when the release is installed, then its namespace enforces Pod Security "restricted"', async () => {
-    const ns = await kubectlJson<{ metadata: { labels: Record<string, string> } }>(['get', 'namespace', namespace]);
+    const ns = await kubectlJson<{ metadata: { labels: Record<string, string> } }>([
+      'get',
+      'namespace',
+      namespace,
+    ]);
     expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 
@@ -65,7 +69,16 @@ describe('the namespace and the pods', () => {
         });
       }
     }
-    const uid = await kubectl(['-n', namespace, 'exec', `deploy/${release}-api`, '--', 'node', '-p', 'process.getuid()']);
+    const uid = await kubectl([
+      '-n',
+      namespace,
+      'exec',
+      `deploy/${release}-api`,
+      '--',
+      'node',
+      '-p',
+      'process.getuid()',
+    ]);
     expect(uid.trim()).toBe('10001');
   });
 
@@ -95,7 +108,10 @@ describe('disruptions', () => {
     await new Promise((r) => setTimeout(r, 2000));
     const result = await load.stop();
     const after = (await podsOf('api')).map((p) => p.metadata.name);
-    console.log(`rolling upgrade under load: ${result.sent} requests, ${result.failed} failed`, result.statuses);
+    console.log(
+      `rolling upgrade under load: ${result.sent} requests, ${result.failed} failed`,
+      result.statuses,
+    );
     expect(after.some((name) => before.includes(name))).toBe(false);
     expect(result.sent).toBeGreaterThan(100);
     expect({ failed: result.failed, failures: result.failures }).toEqual({ failed: 0, failures: [] });
@@ -106,7 +122,9 @@ describe('disruptions', () => {
     await kubectl(['-n', namespace, 'delete', 'pod', victim.metadata.name, '--wait=false']);
     const replaced = await until(async () => {
       const pods = await podsOf('api');
-      return pods.length >= 2 && pods.every(isReady) && !pods.some((p) => p.metadata.uid === victim.metadata.uid);
+      return (
+        pods.length >= 2 && pods.every(isReady) && !pods.some((p) => p.metadata.uid === victim.metadata.uid)
+      );
     }, 120_000);
     expect(replaced).toBe(true);
     expect(await status('/readyz')).toBe(200);
@@ -115,7 +133,10 @@ describe('disruptions', () => {
   test('when the worker is killed with SIGKILL while messages flow, then every accepted message is stored', async () => {
     const [worker] = await podsOf('worker');
     const restartsBefore = worker.status.containerStatuses?.[0].restartCount ?? 0;
-    const containerId = (worker.status.containerStatuses?.[0].containerID ?? '').replace(/^containerd:\/\//, '');
+    const containerId = (worker.status.containerStatuses?.[0].containerID ?? '').replace(
+      /^containerd:\/\//,
+      '',
+    );
     const send = async (i: number) => {
       const res = await fetch(`${apiUrl}/process_message`, {
         method: 'POST',
@@ -142,10 +163,15 @@ describe('disruptions', () => {
     }, 90_000);
     expect(restarted).toBe(true);
     const missing = new Set(ids);
-    await until(async () => {
-      for (const id of [...missing]) if ((await status(`/messages/${encodeURIComponent(id)}`)) === 200) missing.delete(id);
-      return missing.size === 0;
-    }, 120_000, 1000);
+    await until(
+      async () => {
+        for (const id of [...missing])
+          if ((await status(`/messages/${encodeURIComponent(id)}`)) === 200) missing.delete(id);
+        return missing.size === 0;
+      },
+      120_000,
+      1000,
+    );
     expect([...missing]).toEqual([]);
   });
 
@@ -153,7 +179,11 @@ describe('disruptions', () => {
     const pods = await podsOf('api');
     expect(pods.length).toBeGreaterThanOrEqual(2);
     const evict = async (name: string): Promise<string> => {
-      const eviction = JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } });
+      const eviction = JSON.stringify({
+        apiVersion: 'policy/v1',
+        kind: 'Eviction',
+        metadata: { name, namespace },
+      });
       const path = `/api/v1/namespaces/${namespace}/pods/${name}/eviction`;
       const { code, output } = await kubectlWithInput(['create', '--raw', path, '-f', '-'], eviction);
       return code === 0 ? 'evicted' : /disruption budget/i.test(output) ? 'refused by the budget' : output;
@@ -163,4 +193,3 @@ describe('disruptions', () => {
     expect(await status('/readyz')).toBe(200);
   });
 });
-

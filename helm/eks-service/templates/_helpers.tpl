@@ -167,7 +167,7 @@ topologySpreadConstraints:
 
 {{/*
 The container's named `http` port (PORT) and its probes: startup and liveness GET /healthz, readiness
-GET /readyz. Both processes serve these paths on PORT.
+GET /readyz. Both processes serve these paths on their PORT.
 Usage: include "eks-service.httpPortAndProbes" (dict "port" .Values.config.port "probes" .Values.api.probes)
 */}}
 {{- define "eks-service.httpPortAndProbes" -}}
@@ -185,8 +185,51 @@ ports:
 {{- end }}
 
 {{/*
-The Deployment of one component (api or worker): everything but the container's ports and probes,
-which the caller passes as "containerExtra" (YAML text, indented for the container).
+The container's explicit environment, in this order (Kubernetes lets a later entry of the same name
+win, and every entry wins over the ConfigMap): PORT (its own per component), the AWS access keys
+(`static` mode), SECRET_KEY / DB_PASSWORD (`secrets.existingSecret`), `extraEnv`, `<component>.extraEnv`.
+Secrets only by reference: values stay in their Secret.
+Usage: include "eks-service.env" (dict "root" $ "port" .Values.config.port "values" .Values.api)
+*/}}
+{{- define "eks-service.env" -}}
+{{- $root := .root }}
+- name: PORT
+  value: {{ int .port | toString | quote }}
+{{- if eq $root.Values.aws.identity.mode "static" }}
+{{- $cred := $root.Values.aws.credentials }}
+{{- $name := required "aws.credentials.existingSecret is required when aws.identity.mode is static" $cred.existingSecret }}
+{{- range $var, $key := dict "AWS_ACCESS_KEY_ID" $cred.keys.accessKeyId "AWS_SECRET_ACCESS_KEY" $cred.keys.secretAccessKey }}
+- name: {{ $var }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $name }}
+      key: {{ $key }}
+{{- end }}
+{{- end }}
+{{- with $root.Values.secrets.existingSecret }}
+{{- range $var, $key := $root.Values.secrets.keys }}
+{{- if $key }}
+{{- /* Optional, so that a missing key means "not set" (then APP_SECRET_ARN, if any, provides it). */}}
+- name: {{ $var }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $root.Values.secrets.existingSecret }}
+      key: {{ $key }}
+      optional: true
+{{- end }}
+{{- end }}
+{{- end }}
+{{- with $root.Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- with .values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+The Deployment of one component (api or worker) whose process listens on "port".
+Usage: include "eks-service.deployment" (dict "root" . "component" "api" "values" .Values.api "port" .Values.config.port)
 */}}
 {{- define "eks-service.deployment" -}}
 {{- $root := .root }}
@@ -247,23 +290,9 @@ spec:
           envFrom:
             - configMapRef:
                 name: {{ include "eks-service.fullname" $root }}
-          {{- with $root.Values.secrets.existingSecret }}
-          # Secrets by reference: values stay in the Secret, optional so that a missing key means "not set".
           env:
-            {{- range $name, $key := $root.Values.secrets.keys }}
-            {{- if $key }}
-            - name: {{ $name }}
-              valueFrom:
-                secretKeyRef:
-                  name: {{ $root.Values.secrets.existingSecret }}
-                  key: {{ $key }}
-                  optional: true
-            {{- end }}
-            {{- end }}
-          {{- end }}
-          {{- with .containerExtra }}
-          {{- . | nindent 10 }}
-          {{- end }}
+            {{- include "eks-service.env" (dict "root" $root "port" .port "values" $w) | trim | nindent 12 }}
+          {{- include "eks-service.httpPortAndProbes" (dict "port" .port "probes" $w.probes) | nindent 10 }}
           {{- if gt (int $w.preStopSleepSeconds) 0 }}
           lifecycle:
             preStop:

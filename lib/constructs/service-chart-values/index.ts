@@ -4,15 +4,22 @@
  * `ServiceChartValues` mirrors `helm/eks-service/values.yaml` key for key (the chart's
  * `values.schema.json` is the authority; `test/helm/values-mapper.test.ts` proves the mapper's output
  * validates against it and renders). `serviceChartValues()` turns what the stacks know (resource
- * names, ARNs, the image, the domain) into the values the stack hands to the Helm release.
+ * names, ARNs, the image, the domain) into the values the stack hands to the Helm release. The local
+ * cluster's values come from the same function (`local/k8s/chart-values.ts`: static keys from a
+ * Kubernetes Secret, an emulator endpoint, no Ingress), so the options it needs are optional here and
+ * absent from what the stack passes.
  *
  * Values may hold CDK tokens (unresolved strings) at synth time, so nothing here checks a string's
  * format; it only checks presence and combinations. The chart's schema checks formats at deploy time,
  * once CloudFormation has resolved the tokens.
  */
 
-/** How the pods get AWS credentials: IRSA (service account annotation) or EKS Pod Identity (an association). */
-export type IdentityMode = 'irsa' | 'pod-identity';
+/**
+ * How the pods get AWS credentials: IRSA (service account annotation), EKS Pod Identity (an
+ * association), or `static`: an access key pair from an existing Kubernetes Secret (clusters outside
+ * AWS: on-premises, a local cluster against an emulator).
+ */
+export type IdentityMode = 'irsa' | 'pod-identity' | 'static';
 
 /** The log levels the service accepts (`LOG_LEVEL`). */
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -36,11 +43,20 @@ export interface IdentityValues {
   readonly roleArn: string;
 }
 
+/** Static access keys by reference (`static` mode only): `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` from a Secret. */
+export interface AwsCredentialsValues {
+  /** Name of an existing Kubernetes Secret; required in `static` mode, empty in the others. */
+  readonly existingSecret: string;
+  /** Key in that Secret for each variable. */
+  readonly keys: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
 export interface AwsValues {
   readonly region: string;
   /** `AWS_ENDPOINT_URL`: an emulator's endpoint, never set on AWS. */
   readonly endpointUrl: string;
   readonly identity: IdentityValues;
+  readonly credentials: AwsCredentialsValues;
 }
 
 export interface ServiceAccountValues {
@@ -60,6 +76,7 @@ export interface RedisValues {
 }
 
 export interface AppConfigValues {
+  /** `PORT` of the api (the worker's is `worker.port`). */
   readonly port: number;
   readonly appVersion: string;
   readonly logLevel: LogLevel;
@@ -83,10 +100,21 @@ export interface SecretsValues {
   readonly keys: { readonly SECRET_KEY: string; readonly DB_PASSWORD: string };
 }
 
+/**
+ * A Kubernetes EnvVar: `name` with `value` or `valueFrom` (the schema refuses `PORT` and a literal
+ * value for a secret's name).
+ */
+export interface EnvVar {
+  readonly name: string;
+  readonly value?: string;
+  readonly valueFrom?: Readonly<Record<string, unknown>>;
+}
+
 export interface ServiceValues {
   readonly type: 'ClusterIP' | 'NodePort';
   readonly port: number;
   readonly annotations: Readonly<Record<string, string>>;
+  readonly sessionAffinity: 'None' | 'ClientIP';
 }
 
 export interface IngressValues {
@@ -136,6 +164,8 @@ export interface TopologySpreadValues {
 /** What the api and the worker Deployments share. */
 export interface WorkloadValues {
   readonly command: readonly string[];
+  /** Extra environment variables of this container, after the top-level `extraEnv`. */
+  readonly extraEnv: readonly EnvVar[];
   readonly replicaCount: number;
   readonly resources: Readonly<Record<string, unknown>>;
   readonly autoscaling: HpaValues;
@@ -163,9 +193,11 @@ export interface ApiValues extends WorkloadValues {
   readonly probes: ProbesValues;
 }
 
-/** The worker serves /healthz, /readyz and /metrics on the same port as the api (`config.port`). */
+/** The worker serves /healthz, /readyz and /metrics on a port of its own (`worker.port`). */
 export interface WorkerValues extends WorkloadValues {
   readonly enabled: boolean;
+  /** The worker's `PORT` (its container port `http`). */
+  readonly port: number;
   readonly probes: ProbesValues;
 }
 
@@ -206,6 +238,8 @@ export interface ServiceChartValues {
   readonly serviceAccount: ServiceAccountValues;
   readonly config: AppConfigValues;
   readonly secrets: SecretsValues;
+  /** Extra environment variables of both containers. */
+  readonly extraEnv: readonly EnvVar[];
   readonly podSecurityContext: Readonly<Record<string, unknown>>;
   readonly securityContext: Readonly<Record<string, unknown>>;
   readonly tmpVolume: { readonly sizeLimit: string };
@@ -248,13 +282,26 @@ export interface ReplicaBounds {
   readonly maxReplicas: number;
 }
 
+/** The pods' AWS identity: an IAM role (IRSA or Pod Identity), or static keys from a Kubernetes Secret. */
+export type ServiceChartIdentityInput =
+  | { readonly mode: 'irsa' | 'pod-identity'; readonly roleArn: string }
+  | {
+      readonly mode: 'static';
+      /** Existing Kubernetes Secret with the access key pair (`aws.credentials.existingSecret`). */
+      readonly credentialsSecret: string;
+      /** @default the chart's keys (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`) */
+      readonly keys?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+    };
+
 /** What the CDK service stack knows, as plain strings or tokens. */
 export interface ServiceChartValuesInput {
   readonly image: { readonly repository: string; readonly tag: string };
-  readonly identity: { readonly mode: IdentityMode; readonly roleArn: string };
+  readonly identity: ServiceChartIdentityInput;
   /** Fixed so that a Pod Identity association (namespace + name) can be created before the release. */
   readonly serviceAccountName: string;
   readonly region: string;
+  /** `AWS_ENDPOINT_URL` of an AWS emulator; never set on AWS. @default none */
+  readonly endpointUrl?: string;
   readonly usersTableName: string;
   readonly messagesTableName: string;
   readonly avatarsBucketName: string;
@@ -265,14 +312,22 @@ export interface ServiceChartValuesInput {
    * `APP_SECRET_ARN`, so no secret value passes through the chart. @default none
    */
   readonly appSecretArn?: string;
+  /**
+   * An existing Kubernetes Secret holding SECRET_KEY (and optionally DB_PASSWORD) under the chart's
+   * `secrets.keys`; its variables win over `appSecretArn`. @default none
+   */
+  readonly existingAppSecret?: string;
   /** @default the image tag */
   readonly appVersion?: string;
   /** @default 'info' (the chart's default) */
   readonly logLevel?: LogLevel;
-  /** The service's public host name (Ingress rule and external-dns). */
-  readonly hostName: string;
-  /** ACM certificate for `hostName`. */
-  readonly certificateArn: string;
+  /**
+   * The service's public host name (Ingress rule and external-dns). Together with `certificateArn`;
+   * without both, no Ingress is rendered (`ingress.enabled: false`). @default no Ingress
+   */
+  readonly hostName?: string;
+  /** ACM certificate for `hostName`. @default no Ingress */
+  readonly certificateArn?: string;
   /** @default the chart's defaults (api 2–6) */
   readonly apiReplicas?: ReplicaBounds;
   /** @default the chart's defaults (worker 1–4) */
@@ -322,6 +377,41 @@ function redisValues(redis: ServiceChartRedisInput): DeepPartial<RedisValues> {
   return values;
 }
 
+function identityValues(identity: ServiceChartIdentityInput): DeepPartial<AwsValues> {
+  switch (identity.mode) {
+    case 'irsa':
+      return { identity: { mode: 'irsa', roleArn: identity.roleArn } };
+    case 'pod-identity':
+      return { identity: { mode: 'pod-identity' } };
+    case 'static':
+      if (identity.credentialsSecret === '') {
+        throw new Error(
+          'serviceChartValues: identity mode static needs credentialsSecret (a Kubernetes Secret name)',
+        );
+      }
+      return {
+        identity: { mode: 'static' },
+        credentials: {
+          existingSecret: identity.credentialsSecret,
+          ...(identity.keys && { keys: { ...identity.keys } }),
+        },
+      };
+  }
+}
+
+function ingressValues(
+  hostName: string | undefined,
+  certificateArn: string | undefined,
+): DeepPartial<IngressValues> {
+  if (hostName === undefined && certificateArn === undefined) return { enabled: false };
+  if (hostName === undefined || certificateArn === undefined) {
+    throw new Error(
+      `serviceChartValues: hostName and certificateArn go together (got only ${hostName === undefined ? 'certificateArn' : 'hostName'})`,
+    );
+  }
+  return { enabled: true, host: hostName, certificateArn };
+}
+
 function replicaValues(bounds: ReplicaBounds | undefined): DeepPartial<WorkloadValues> | undefined {
   if (!bounds) return undefined;
   // Plain numbers only: a token number would be a huge negative value, not a range to check.
@@ -341,12 +431,12 @@ function replicaValues(bounds: ReplicaBounds | undefined): DeepPartial<WorkloadV
  * chart's defaults (a value has one home). `overrides` are merged last.
  */
 export function serviceChartValues(input: ServiceChartValuesInput): ServiceChartValueOverrides {
-  const irsa = input.identity.mode === 'irsa';
   const computed: ServiceChartValueOverrides = {
     image: { repository: input.image.repository, tag: input.image.tag },
     aws: {
       region: input.region,
-      identity: irsa ? { mode: 'irsa', roleArn: input.identity.roleArn } : { mode: 'pod-identity' },
+      ...(input.endpointUrl !== undefined && { endpointUrl: input.endpointUrl }),
+      ...identityValues(input.identity),
     },
     serviceAccount: { create: true, name: input.serviceAccountName },
     config: {
@@ -359,7 +449,8 @@ export function serviceChartValues(input: ServiceChartValuesInput): ServiceChart
       ...(input.appSecretArn !== undefined && { appSecretArn: input.appSecretArn }),
       redis: redisValues(input.redis),
     },
-    ingress: { enabled: true, host: input.hostName, certificateArn: input.certificateArn },
+    ...(input.existingAppSecret !== undefined && { secrets: { existingSecret: input.existingAppSecret } }),
+    ingress: ingressValues(input.hostName, input.certificateArn),
     ...(input.apiReplicas && { api: replicaValues(input.apiReplicas) }),
     ...(input.workerReplicas && { worker: replicaValues(input.workerReplicas) }),
     ...(input.vpcCidr !== undefined && { networkPolicy: { egress: { redisCidrs: [input.vpcCidr] } } }),

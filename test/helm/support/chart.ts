@@ -55,11 +55,14 @@ export function readValuesFile(file: string): Record<string, unknown> {
   return parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
 }
 
-/** Writes values to a temporary YAML file and returns its path. */
+/**
+ * Writes values to a temporary YAML file and returns its path. YAML 1.1 quoting, as Helm reads YAML 1.1:
+ * a string such as `yes` or `on` stays a string instead of becoming a boolean.
+ */
 export function writeValuesFile(values: unknown): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eks-service-values-'));
   const file = path.join(dir, 'values.yaml');
-  fs.writeFileSync(file, stringify(values));
+  fs.writeFileSync(file, stringify(values, { version: '1.1' }));
   return file;
 }
 

@@ -31,13 +31,20 @@ const toolEnv = { ...process.env, KUBECONFIG: cluster.KUBECONFIG };
 
 async function tool(bin: string, args: string[], timeoutMs: number): Promise<string> {
   try {
-    const { stdout } = await run(bin, args, { env: toolEnv, timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024 });
+    const { stdout } = await run(bin, args, {
+      env: toolEnv,
+      timeout: timeoutMs,
+      maxBuffer: 32 * 1024 * 1024,
+    });
     return stdout;
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`${bin.split('/').pop()} ${args.join(' ')} failed: ${e.stderr || e.stdout || e.message}`, {
-      cause: err,
-    });
+    throw new Error(
+      `${bin.split('/').pop()} ${args.join(' ')} failed: ${e.stderr || e.stdout || e.message}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -96,13 +103,24 @@ export const isReady = (pod: Pod): boolean =>
 /** Waits until the Deployment of `component` has all its replicas updated and available. */
 export async function waitForRollout(component: 'api' | 'worker', timeoutSeconds = 180): Promise<void> {
   await kubectl(
-    ['-n', namespace, 'rollout', 'status', `deployment/${release}-${component}`, `--timeout=${timeoutSeconds}s`],
+    [
+      '-n',
+      namespace,
+      'rollout',
+      'status',
+      `deployment/${release}-${component}`,
+      `--timeout=${timeoutSeconds}s`,
+    ],
     (timeoutSeconds + 10) * 1000,
   );
 }
 
 /** Polls `probe` every `intervalMs` until it returns true, for at most `timeoutMs`. */
-export async function until(probe: () => Promise<boolean>, timeoutMs: number, intervalMs = 500): Promise<boolean> {
+export async function until(
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 500,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await probe().catch(() => false)) return true;
