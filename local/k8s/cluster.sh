@@ -336,7 +336,7 @@ kill_pods() {
   local d
   for d in /sys/fs/cgroup/*"$K8S_CGROUP_ROOT"; do
     [ -d "$d" ] || continue
-    find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done
+    { find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null || true; } | while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done
   done
   sleep 0.5
   for d in /sys/fs/cgroup/*"$K8S_CGROUP_ROOT"; do
@@ -353,12 +353,12 @@ stop() {
   local name
   local pidfile
   for pidfile in "$STATE"/pids/k8s-in-*.pid "$STATE"/pids/k8s-out-*.pid; do
-    [ -e "$pidfile" ] && stop_pidfile "$(basename "$pidfile" .pid)"
+    if [ -e "$pidfile" ]; then stop_forwarder "$(basename "$pidfile" .pid)"; fi
   done
   for name in kubelet kube-proxy; do stop_pidfile "k8s-$name"; done
   kill_pods
   # The containerd shims (and so any container left) of this containerd only.
-  pkill -KILL -f "containerd-shim-runc-v2 -namespace k8s.io -address $CONTAINERD_SOCK" 2>/dev/null || true
+  pkill -KILL -f "containerd-shim-runc-v2 .*-address $CONTAINERD_SOCK" 2>/dev/null || true
   for name in containerd kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_pidfile "k8s-$name"; done
   kill_pods
   unmount_state

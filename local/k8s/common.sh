@@ -48,13 +48,21 @@ netns_exists() { [ -e "/run/netns/$K8S_NETNS" ]; }
 kubectl() { "$K8S_BIN/kubectl" "$@"; }
 ctr_k8s() { "$CONTAINERD_BIN/ctr" --address "$CONTAINERD_SOCK" --namespace k8s.io "$@"; }
 
+# stop_forwarder <pid file name>: a forking socat serves each connection in a child of its own;
+# stop the listener and those children (its process group: start_background gives it a session).
+stop_forwarder() {
+  local pidfile="$STATE/pids/$1.pid"
+  if pid_alive "$pidfile"; then kill -TERM -- "-$(cat "$pidfile")" 2>/dev/null || true; say "stopped $1"; fi
+  rm -f "$pidfile"
+}
+
 # forward_in <name> <host port> <address:port in the namespace>: 127.0.0.1:<host port> on the host
 # reaches <address:port> inside the namespace (two socat processes joined by a Unix socket).
 forward_in() {
   local name=$1 port=$2 target=$3 sock="$K8S_RUN/in-$1.sock"
   if pid_alive "$STATE/pids/k8s-in-$name-host.pid" && pid_alive "$STATE/pids/k8s-in-$name-ns.pid" &&
     [ "$(cat "$K8S_RUN/in-$name.target" 2>/dev/null)" = "$port $target" ]; then return 0; fi
-  stop_pidfile "k8s-in-$name-host" >/dev/null; stop_pidfile "k8s-in-$name-ns" >/dev/null
+  stop_forwarder "k8s-in-$name-host" >/dev/null; stop_forwarder "k8s-in-$name-ns" >/dev/null
   start_background "k8s-in-$name-ns" "$LOGS/k8s-forward-$name.log" \
     nsenter --net="/run/netns/$K8S_NETNS" -- socat "UNIX-LISTEN:$sock,fork,unlink-early,mode=600" "TCP:$target"
   start_background "k8s-in-$name-host" "$LOGS/k8s-forward-$name-host.log" \
@@ -68,7 +76,7 @@ forward_in() {
 forward_out() {
   local name=$1 listen=$2 port=$3 sock="$K8S_RUN/out-$1.sock"
   if pid_alive "$STATE/pids/k8s-out-$name-host.pid" && pid_alive "$STATE/pids/k8s-out-$name-ns.pid"; then return 0; fi
-  stop_pidfile "k8s-out-$name-host" >/dev/null; stop_pidfile "k8s-out-$name-ns" >/dev/null
+  stop_forwarder "k8s-out-$name-host" >/dev/null; stop_forwarder "k8s-out-$name-ns" >/dev/null
   start_background "k8s-out-$name-host" "$LOGS/k8s-forward-$name.log" \
     socat "UNIX-LISTEN:$sock,fork,unlink-early,mode=600" "TCP:127.0.0.1:$port"
   wait_for "forwarder $name" 10 "$LOGS/k8s-forward-$name.log" test -S "$sock"
