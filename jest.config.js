@@ -25,6 +25,8 @@ module.exports = {
     project('service'),
     project('helm'),
     project('e2e'),
+    // The local harness's scripts (local/), with stand-ins for tools this machine lacks.
+    project('harness'),
     // The local cluster of `npm run local:k8s`; local/test.sh runs it after the others.
     project('k8s'),
   ],

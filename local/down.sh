@@ -3,7 +3,9 @@
 # file; for the cluster also its pods, mounts, cgroups and network namespace), nothing else.
 # `npm run local:down -- --purge` also deletes the cluster's state (etcd data, PKI, node images).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-if compgen -G "$STATE/pids/k8s-*.pid" >/dev/null || [ -e "/run/netns/${LOCAL_K8S_NETNS:-eks-cdk-reference}" ]; then
+if [ "$(cat "$STATE/k8s/provider" 2>/dev/null)" = kind ]; then
+  bash "$ROOT/local/k8s/kind.sh" stop
+elif compgen -G "$STATE/pids/k8s-*.pid" >/dev/null || [ -e "/run/netns/${LOCAL_K8S_NETNS:-eks-cdk-reference}" ]; then
   bash "$ROOT/local/k8s/cluster.sh" stop
 fi
 for name in worker api redis emulator; do stop_pidfile "$name"; done

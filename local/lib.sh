@@ -3,7 +3,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-STATE="$ROOT/.local"            # pid files, logs and data of what the scripts start (gitignored)
+STATE="${LOCAL_STATE_DIR:-$ROOT/.local}"   # pid files, logs and data of what the scripts start (gitignored)
 LOGS="$STATE/logs"
 CACHE="${EKS_CDK_REFERENCE_CACHE:-$HOME/.cache/eks-cdk-reference}"
 mkdir -p "$STATE/pids" "$LOGS" "$CACHE" "$ROOT/.tools/bin"

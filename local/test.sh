@@ -47,8 +47,8 @@ run_phase "lint" npm run --silent lint
 jest_json="$STATE/jest-results.json"
 rm -f "$STATE"/jest-results*.json
 # Without arguments: every project but k8s, which runs below against the cluster.
-jest_args=("$@"); [ "${#jest_args[@]}" -gt 0 ] || jest_args=(--selectProjects infra service helm e2e)
-run_phase "jest (infra, service, helm, e2e)" npx jest --ci --verbose --json --outputFile="$jest_json" "${jest_args[@]}"
+jest_args=("$@"); [ "${#jest_args[@]}" -gt 0 ] || jest_args=(--selectProjects infra service helm harness e2e)
+run_phase "jest (infra, service, helm, harness, e2e)" npx jest --ci --verbose --json --outputFile="$jest_json" "${jest_args[@]}"
 
 for check in "$ROOT"/local/checks/*.sh; do
   [ -e "$check" ] || continue

@@ -268,6 +268,7 @@ start() {
   command -v runc >/dev/null || die "Missing prerequisite: runc (Debian: apt-get install runc)"
   bash "$ROOT/local/k8s/build.sh"
   ln -sfn "$K8S_BIN/kubectl" "$ROOT/.tools/bin/kubectl"
+  echo local >"$K8S_STATE/provider"
   ensure_netns
   ensure_pki
   write_configs
@@ -363,7 +364,7 @@ stop() {
   kill_pods
   unmount_state
   if netns_exists; then ip netns del "$K8S_NETNS"; say "netns: removed $K8S_NETNS"; fi
-  rm -f "$K8S_ENV_FILE"
+  rm -f "$K8S_ENV_FILE" "$K8S_STATE/provider"
   say "cluster stopped"
 }
 

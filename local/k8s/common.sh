@@ -45,7 +45,14 @@ mkdir -p "$K8S_STATE" "$K8S_RUN"
 # the mount namespace stays the host's, so the kubelet's and containerd's mounts are shared).
 in_netns() { nsenter --net="/run/netns/$K8S_NETNS" -- "$@"; }
 netns_exists() { [ -e "/run/netns/$K8S_NETNS" ]; }
-kubectl() { "$K8S_BIN/kubectl" "$@"; }
+# Which cluster: the built-in one (cluster.sh) or, with LOCAL_K8S=kind, a kind cluster (kind.sh);
+# a running cluster remembers its kind, so local:down stops the right one.
+K8S_PROVIDER="${LOCAL_K8S:-$(cat "$K8S_STATE/provider" 2>/dev/null || echo local)}"
+case "$K8S_PROVIDER" in local|kind) ;; *) die "LOCAL_K8S must be local (the default) or kind, not $K8S_PROVIDER" ;; esac
+# kubectl: the one built with the cluster; for kind, $KUBECTL or the first on the PATH.
+KUBECTL_BIN="$K8S_BIN/kubectl"
+if [ "$K8S_PROVIDER" = kind ]; then KUBECTL_BIN="${KUBECTL:-$(type -P kubectl || echo "$K8S_BIN/kubectl")}"; fi
+kubectl() { "$KUBECTL_BIN" "$@"; }
 ctr_k8s() { "$CONTAINERD_BIN/ctr" --address "$CONTAINERD_SOCK" --namespace k8s.io "$@"; }
 
 # stop_forwarder <pid file name>: a forking socat serves each connection in a child of its own;

@@ -15,18 +15,24 @@ image_ref="$IMAGE_REPOSITORY:$IMAGE_TAG"
 helm="$ROOT/.tools/bin/helm"
 bash "$ROOT/local/tools/helm.sh" 2>>"$log" || die "installing helm failed (log: $log)"
 
-# The image: pods use it as is (pullPolicy Never/IfNotPresent; there is no registry).
-if ! ctr_k8s images ls -q 2>/dev/null | grep -qxF "$image_ref"; then
-  t0=$(now)
-  run_logged "importing $image_ref into containerd" "$log" ctr_k8s images import "$IMAGE_ARCHIVE"
-  say "image: imported $image_ref into the node in $(elapsed "$t0")"
+# The image: pods use it as is (pullPolicy Never; there is no registry). Then where the pods reach
+# the emulator and Redis on the host: the node address of the built-in cluster, the kind gateway.
+if [ "$K8S_PROVIDER" = kind ]; then
+  run_logged "kind load image-archive" "$log" bash "$ROOT/local/k8s/kind.sh" load "$IMAGE_ARCHIVE"
+  emulator_address=$(bash "$ROOT/local/k8s/kind.sh" expose-host emulator "$EMULATOR_PORT")
+  redis_address=$(bash "$ROOT/local/k8s/kind.sh" expose-host redis "$REDIS_PORT")
 else
-  say "image: $image_ref already on the node"
+  if ! ctr_k8s images ls -q 2>/dev/null | grep -qxF "$image_ref"; then
+    t0=$(now)
+    run_logged "importing $image_ref into containerd" "$log" ctr_k8s images import "$IMAGE_ARCHIVE"
+    say "image: imported $image_ref into the node in $(elapsed "$t0")"
+  else
+    say "image: $image_ref already on the node"
+  fi
+  forward_out emulator "$K8S_NODE_IP:$EMULATOR_PORT" "$EMULATOR_PORT"
+  forward_out redis "$K8S_NODE_IP:$REDIS_PORT" "$REDIS_PORT"
+  emulator_address="$K8S_NODE_IP:$EMULATOR_PORT" redis_address="$K8S_NODE_IP:$REDIS_PORT"
 fi
-
-# The pods reach the emulator and Redis at the node address.
-forward_out emulator "$K8S_NODE_IP:$EMULATOR_PORT" "$EMULATOR_PORT"
-forward_out redis "$K8S_NODE_IP:$REDIS_PORT" "$REDIS_PORT"
 
 kubectl apply -f - >>"$log" 2>&1 <<NS || fail_with_log "creating namespace $SERVICE_NAMESPACE failed" "$log"
 apiVersion: v1
@@ -57,7 +63,7 @@ rm -f "$secret_env.aws" "$secret_env.app"
 values="$K8S_STATE/values.yaml"
 run_logged "chart values" "$log" in_root npx tsx local/k8s/chart-values.ts --outputs "$STATE/outputs.json" \
   --image-repository "$IMAGE_REPOSITORY" --image-tag "$IMAGE_TAG" \
-  --aws-endpoint-url "http://$K8S_NODE_IP:$EMULATOR_PORT" --redis-url "redis://$K8S_NODE_IP:$REDIS_PORT" \
+  --aws-endpoint-url "http://$emulator_address" --redis-url "redis://$redis_address" \
   --credentials-secret eks-service-aws-credentials --app-secret eks-service-app --out "$values"
 
 t0=$(now)
@@ -70,12 +76,14 @@ svc=$(kubectl -n "$SERVICE_NAMESPACE" get service -l "app.kubernetes.io/instance
 [ -n "$svc" ] || fail_with_log "no api Service in $SERVICE_NAMESPACE" "$log"
 cluster_ip=$(kubectl -n "$SERVICE_NAMESPACE" get service "$svc" -o jsonpath='{.spec.clusterIP}')
 svc_port=$(kubectl -n "$SERVICE_NAMESPACE" get service "$svc" -o jsonpath='{.spec.ports[0].port}')
-forward_in api "$K8S_SERVICE_PORT" "$cluster_ip:$svc_port"
+if [ "$K8S_PROVIDER" = kind ]; then bash "$ROOT/local/k8s/kind.sh" expose-api "$svc" "$svc_port";
+else forward_in api "$K8S_SERVICE_PORT" "$cluster_ip:$svc_port"; fi
 wait_for "the API through 127.0.0.1:$K8S_SERVICE_PORT" 60 "$log" curl -fsS --max-time 3 "http://127.0.0.1:$K8S_SERVICE_PORT/readyz"
 say "api: served by the pods of $SERVICE_NAMESPACE/$svc on http://127.0.0.1:$K8S_SERVICE_PORT"
 
 # What the api pods run with (KEY=value lines, private): the e2e suite compares /config with it
 # when it runs against the pods, as it does with .local/service.env.running for the processes.
+# shellcheck disable=SC2016 # JavaScript, not shell
 (umask 077; kubectl -n "$SERVICE_NAMESPACE" exec "deploy/$SERVICE_RELEASE-api" -c api -- node -e \
   'for (const [k, v] of Object.entries(process.env)) if (/^[A-Z][A-Z0-9_]*$/.test(k)) console.log(`${k}=${v}`)' \
   >"$K8S_STATE/service.env" 2>>"$log") || fail_with_log "reading the api pod's environment failed" "$log"
