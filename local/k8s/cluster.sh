@@ -103,17 +103,23 @@ start_component() {
   say "$name: ready after $(elapsed "$t0") (log $log)"
 }
 
-# The kubelet's cgroup root, in every cgroup v1 hierarchy (cpuset needs its CPUs and memory nodes).
-ensure_cgroups() {
+# The kubelet's cgroup root: one directory on a cgroup v2 host, one in every v1 hierarchy
+# otherwise (where a cpuset cgroup needs its CPUs and memory nodes before it takes tasks).
+cgroup_roots() {
+  if [ -e /sys/fs/cgroup/cgroup.controllers ]; then echo "/sys/fs/cgroup$K8S_CGROUP_ROOT"; return; fi
   local d
-  for d in /sys/fs/cgroup/*/; do
-    [ -e "$d/cgroup.procs" ] || continue
-    mkdir -p "$d${K8S_CGROUP_ROOT#/}"
-    if [ -e "$d/cpuset.cpus" ]; then
-      cat "$d/cpuset.cpus" >"$d${K8S_CGROUP_ROOT#/}/cpuset.cpus"
-      cat "$d/cpuset.mems" >"$d${K8S_CGROUP_ROOT#/}/cpuset.mems"
+  for d in /sys/fs/cgroup/*/; do [ -e "${d}cgroup.procs" ] && echo "${d%/}$K8S_CGROUP_ROOT"; done
+}
+ensure_cgroups() {
+  local d parent
+  while read -r d; do
+    mkdir -p "$d"
+    parent=$(dirname "$d")
+    if [ -e "$parent/cpuset.cpus" ] && [ ! -e /sys/fs/cgroup/cgroup.controllers ]; then
+      cat "$parent/cpuset.cpus" >"$d/cpuset.cpus"
+      cat "$parent/cpuset.mems" >"$d/cpuset.mems"
     fi
-  done
+  done < <(cgroup_roots)
 }
 ns_curl() { in_netns curl -fsS --max-time 2 "$@"; }
 api_healthy() { kubectl get --raw=/readyz >/dev/null 2>&1; }
@@ -334,13 +340,14 @@ ENV
 
 # Kills every process in the project's cgroup tree (the pods), then removes the cgroups.
 kill_pods() {
-  local d
-  for d in /sys/fs/cgroup/*"$K8S_CGROUP_ROOT"; do
+  local d roots
+  roots=$(cgroup_roots)
+  for d in $roots; do
     [ -d "$d" ] || continue
     { find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null || true; } | while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done
   done
   sleep 0.5
-  for d in /sys/fs/cgroup/*"$K8S_CGROUP_ROOT"; do
+  for d in $roots; do
     if [ -d "$d" ]; then find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true; fi
   done
 }

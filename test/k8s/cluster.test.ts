@@ -82,6 +82,29 @@ describe('the namespace and the pods', () => {
     expect(uid.trim()).toBe('10001');
   });
 
+  test('when a pod looks up the api Service by its DNS name, then CoreDNS answers with the ClusterIP', async () => {
+    const svc = await kubectlJson<{ spec: { clusterIP: string } }>([
+      '-n',
+      namespace,
+      'get',
+      'service',
+      release,
+    ]);
+    const name = `${release}.${namespace}.svc.cluster.local`;
+    const resolved = await kubectl([
+      '-n',
+      namespace,
+      'exec',
+      `deploy/${release}-worker`,
+      '--',
+      'node',
+      '-e',
+      'require("dns").promises.lookup(process.argv[1]).then((a) => console.log(a.address))',
+      name,
+    ]);
+    expect(resolved.trim()).toBe(svc.spec.clusterIP);
+  });
+
   test('when `helm test` runs, then its test pod passes', async () => {
     const out = await helm(['test', release, '--timeout', '2m']);
     expect(out).toMatch(/Phase:\s+Succeeded/);
