@@ -9,7 +9,7 @@ import { registerUsersOpenApi, usersRouter } from './components/users/api/routes
 import type { AwsClients } from './libraries/aws';
 import type { Config } from './libraries/config';
 import { errorHandler } from './libraries/errors';
-import { notFound, requestContext, route } from './libraries/http';
+import { limitBody, notFound, requestContext, route, securityHeaders, swaggerUiCsp } from './libraries/http';
 import type { Logger } from './libraries/logger';
 import { type Metrics, createMetrics } from './libraries/metrics';
 import { OpenAPIRegistry, generateDocument } from './libraries/openapi';
@@ -39,6 +39,23 @@ export function buildOpenApiDocument(version: string) {
   return generateDocument(registry, version);
 }
 
+/**
+ * A body limit on every route. The routes that read a body bound it themselves, each with its own
+ * 413 answer: `POST /process_message` (express.json, 256 KiB, the messages error shape), `POST /user`
+ * and `POST /users` (multer: AVATAR_MAX_BYTES for the one file, 8 KiB per field, 11 parts). Every
+ * other route ignores its body: it gets 64 KiB at most, else 413 `{"error":"Payload Too Large"}`.
+ * Express's own path matching decides which is which (case, trailing slash).
+ */
+function bodyLimits(): express.Router {
+  const router = express.Router();
+  // `use`, not `post`: a route here would make the router answer OPTIONS for these paths itself.
+  router.use(['/process_message', '/user', '/users'], (req, _res, next) =>
+    req.method === 'POST' && req.path === '/' ? next('router') : next(),
+  );
+  router.use(limitBody());
+  return router;
+}
+
 /** Builds the Express app; it listens on nothing and owns no client. */
 export function createApp(deps: AppDeps): Express {
   const { config, logger, aws, redis } = deps;
@@ -50,12 +67,16 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
 
   app.use(requestContext(logger, metrics));
+  // helmet: HSTS, nosniff, frame and cross-origin policies, and a Content-Security-Policy that lets
+  // nothing load from an API response (Swagger UI gets its own below).
+  app.use(securityHeaders());
   app.use((_req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    // While draining, tell keep-alive clients to reconnect (to another pod).
+    // While draining, tell keep-alive clients to reconnect (to another pod). The process lifecycle
+    // (libraries/lifecycle) does the same at the server; this covers an app embedded without it.
     if (lifecycle.shuttingDown) res.setHeader('Connection', 'close');
     next();
   });
+  app.use(bodyLimits());
 
   const probes = dependencyProbes(aws, redis, {
     tables: [config.usersTable, config.messagesTable],
@@ -73,6 +94,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(router);
   app.use(
     '/swagger',
+    swaggerUiCsp(),
     swaggerUi.serveFiles(document),
     swaggerUi.setup(document, { customSiteTitle: 'eks-cdk-reference API' }),
   );

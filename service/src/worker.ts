@@ -1,16 +1,18 @@
-import { createServer } from 'node:http';
 import { createMessageConsumer } from './components/messages/api/consumer';
 import { messagesTable } from './components/messages/data-access/messages-store';
 import { messagesService } from './components/messages/domain/messages';
 import { createAwsClients } from './libraries/aws';
 import { loadConfigOrExit } from './libraries/config';
+import { createHttpServer } from './libraries/http';
+import { installProcessLifecycle } from './libraries/lifecycle';
 import { createLogger } from './libraries/logger';
 import { createMetrics } from './libraries/metrics';
 
 /**
  * The worker process: long-polls SQS and stores each message once in the messages table.
- * It serves `/healthz` (also `/readyz`; 503 once stopping) and `/metrics` on PORT for probes and scraping. On SIGTERM it stops
- * polling, finishes the messages in hand, and exits before SHUTDOWN_TIMEOUT_MS.
+ * It serves `/healthz` (also `/readyz`; 503 once stopping) and `/metrics` on PORT for probes and scraping. On SIGTERM
+ * (libraries/lifecycle) it stops polling, finishes the messages in hand, closes its health server and
+ * the SDK clients, and exits 0 before SHUTDOWN_TIMEOUT_MS (1 if the timeout forces it).
  */
 function main(): void {
   const config = loadConfigOrExit('worker');
@@ -42,9 +44,10 @@ function main(): void {
     drainTimeoutMs: config.shutdownTimeoutMs - 1000,
   });
 
-  let stopping = false;
-  const server = createServer((req, res) => {
+  const state = { shuttingDown: false };
+  const server = createHttpServer((req, res) => {
     if (req.url === '/healthz' || req.url === '/readyz') {
+      const stopping = state.shuttingDown;
       res
         .writeHead(stopping ? 503 : 200, { 'Content-Type': 'application/json' })
         .end(JSON.stringify({ status: stopping ? 'stopping' : 'ok' }));
@@ -55,31 +58,37 @@ function main(): void {
     } else {
       res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: 'Not Found' }));
     }
+  }, config);
+
+  const stopped = new Promise<void>((resolve) => consumer.once('stopped', () => resolve()));
+  const lifecycle = installProcessLifecycle({
+    logger,
+    timeoutMs: config.shutdownTimeoutMs,
+    state,
+    // No load balancer sends to the worker: its health server closes as soon as the consumer has stopped.
+    http: { server, drainDelayMs: 0 },
+    stopWork: async () => {
+      logger.info('stopping the consumer: finishing the messages in hand');
+      consumer.stop();
+      await stopped;
+    },
+    cleanup: async () => aws.destroy(),
+  });
+  // The consumer stops only when asked; should it stop by itself, the process shuts down as on SIGTERM.
+  void stopped.then(() => {
+    if (!state.shuttingDown) {
+      logger.warn('the consumer stopped by itself: shutting down');
+      lifecycle.shutdown();
+    }
+  });
+  server.once('error', (err) => {
+    logger.fatal({ err, port: config.port }, 'cannot listen');
+    logger.flush();
+    process.exit(1);
   });
   server.listen(config.port, () =>
     logger.info({ port: config.port, queueUrl: config.queueUrl }, 'worker polling'),
   );
-
-  consumer.on('stopped', () => {
-    server.close();
-    aws.destroy();
-    logger.info('stopped');
-    logger.flush();
-    process.exit(0);
-  });
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down: finishing messages in hand');
-    setTimeout(() => {
-      logger.error('drain timed out; exiting');
-      logger.flush();
-      process.exit(1);
-    }, config.shutdownTimeoutMs - 500).unref();
-    consumer.stop();
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
   consumer.start();
 }
 

@@ -42,6 +42,17 @@ describe('process lifecycle: fail-fast configuration, SIGTERM drain', () => {
       { REDIS_AUTH_SECRET_ARN: 'hunter2-not-an-arn' },
       'REDIS_AUTH_SECRET_ARN',
     ],
+    [
+      'SHUTDOWN_DRAIN_DELAY_MS is not below SHUTDOWN_TIMEOUT_MS',
+      { SHUTDOWN_TIMEOUT_MS: '4000', SHUTDOWN_DRAIN_DELAY_MS: '4000' },
+      'SHUTDOWN_DRAIN_DELAY_MS',
+    ],
+    ['SHUTDOWN_DRAIN_DELAY_MS is negative', { SHUTDOWN_DRAIN_DELAY_MS: '-1' }, 'SHUTDOWN_DRAIN_DELAY_MS'],
+    [
+      'HTTP_HEADERS_TIMEOUT_MS exceeds HTTP_REQUEST_TIMEOUT_MS',
+      { HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' },
+      'HTTP_HEADERS_TIMEOUT_MS',
+    ],
   ])(
     'when %s, then the api exits 1 with one line naming the variable (and never its value)',
     async (_what, bad, name) => {
@@ -92,34 +103,40 @@ describe('process lifecycle: fail-fast configuration, SIGTERM drain', () => {
 
       // A slow client: headers and half of the body now, the rest after SIGTERM.
       const body = JSON.stringify({ slow: 'x'.repeat(2000) });
-      const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
-        const req = httpRequest(
-          {
-            host: '127.0.0.1',
-            port,
-            method: 'POST',
-            path: '/process_message',
-            agent: false,
-            headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
-          },
-          (res) => {
-            let text = '';
-            res.on('data', (d: Buffer) => (text += d.toString()));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-          },
-        );
-        req.on('error', reject);
-        req.write(body.slice(0, 1000));
-        setTimeout(() => {
-          proc.child.kill('SIGTERM');
-          void waitFor(() => refusesConnections(port), 'listener closed', 400).then(
-            () => req.end(body.slice(1000)),
-            reject,
+      const response = new Promise<{ status: number; text: string; connection?: string }>(
+        (resolve, reject) => {
+          const req = httpRequest(
+            {
+              host: '127.0.0.1',
+              port,
+              method: 'POST',
+              path: '/process_message',
+              agent: false,
+              headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+            },
+            (res) => {
+              let text = '';
+              res.on('data', (d: Buffer) => (text += d.toString()));
+              res.on('end', () =>
+                resolve({ status: res.statusCode ?? 0, text, connection: res.headers.connection }),
+              );
+            },
           );
-        }, 200);
-      });
+          req.on('error', reject);
+          req.write(body.slice(0, 1000));
+          setTimeout(() => {
+            proc.child.kill('SIGTERM');
+            void waitFor(() => refusesConnections(port), 'listener closed', 400).then(
+              () => req.end(body.slice(1000)),
+              reject,
+            );
+          }, 200);
+        },
+      );
       const res = await response;
       expect(res.status).toBe(200);
+      // In flight when SIGTERM came, its answer had not started: it tells the client to reconnect.
+      expect(res.connection).toBe('close');
       expect(JSON.parse(res.text)).toMatchObject({ status: 'success', data: body });
       expect(await proc.exit).toBe(0);
       const logs = proc.output();
@@ -127,6 +144,89 @@ describe('process lifecycle: fail-fast configuration, SIGTERM drain', () => {
       expect(logs).toContain('"message":"stopped"');
       expect(logs).not.toContain(SECRET_KEY);
       expect(logs).not.toContain(DB_PASSWORD);
+    } finally {
+      proc.child.kill('SIGKILL');
+    }
+  });
+
+  test('when a request never finishes, then the shutdown timeout forces the exit with code 1', async () => {
+    const port = await freePort();
+    const proc = run('server', {
+      ...backends.env,
+      REDIS_URL: redis.url,
+      PORT: String(port),
+      SHUTDOWN_TIMEOUT_MS: '3000',
+      SHUTDOWN_DRAIN_DELAY_MS: '500',
+    });
+    try {
+      await waitFor(async () => (await httpStatus(port, '/readyz')) === 200, 'api ready', 400);
+      // Headers and a part of the body, the rest never comes.
+      const stuck = httpRequest({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/process_message',
+        agent: false,
+        headers: { 'Content-Type': 'application/json', 'Content-Length': 100 },
+      });
+      stuck.on('error', () => undefined);
+      stuck.write('{"never":"');
+      await new Promise((r) => setTimeout(r, 200));
+      const signalled = Date.now();
+      proc.child.kill('SIGTERM');
+      expect(await proc.exit).toBe(1);
+      const elapsed = Date.now() - signalled;
+      expect(elapsed).toBeGreaterThanOrEqual(2400);
+      expect(elapsed).toBeLessThan(3000);
+      expect(proc.output()).toContain('drain timed out');
+      stuck.destroy();
+    } finally {
+      proc.child.kill('SIGKILL');
+    }
+  });
+
+  test('when SIGINT arrives, then readiness is 503 at once, answers say Connection: close for the default drain delay, and the exit is 0', async () => {
+    const port = await freePort();
+    // No SHUTDOWN_DRAIN_DELAY_MS: min(5000, 4000 / 4) = 1000 ms.
+    const proc = run('server', {
+      ...backends.env,
+      REDIS_URL: redis.url,
+      PORT: String(port),
+      SHUTDOWN_TIMEOUT_MS: '4000',
+    });
+    try {
+      await waitFor(async () => (await httpStatus(port, '/readyz')) === 200, 'api ready', 400);
+      const signalled = Date.now();
+      proc.child.kill('SIGINT');
+      await waitFor(async () => (await httpStatus(port, '/readyz')) === 503, 'readiness 503', 40);
+      const during = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(during.status).toBe(200);
+      expect(during.headers.get('connection')).toBe('close');
+      expect(await proc.exit).toBe(0);
+      expect(Date.now() - signalled).toBeGreaterThanOrEqual(1000);
+      expect(proc.output()).toMatch(/"signal":"SIGINT","drainDelayMs":1000/);
+    } finally {
+      proc.child.kill('SIGKILL');
+    }
+  });
+
+  test('when a second signal arrives during the drain, then the api exits 1 at once', async () => {
+    const port = await freePort();
+    const proc = run('server', {
+      ...backends.env,
+      REDIS_URL: redis.url,
+      PORT: String(port),
+      SHUTDOWN_TIMEOUT_MS: '8000',
+    });
+    try {
+      await waitFor(async () => (await httpStatus(port, '/readyz')) === 200, 'api ready', 400);
+      const signalled = Date.now();
+      proc.child.kill('SIGTERM');
+      await waitFor(async () => (await httpStatus(port, '/readyz')) === 503, 'readiness 503', 40);
+      proc.child.kill('SIGTERM');
+      expect(await proc.exit).toBe(1);
+      expect(Date.now() - signalled).toBeLessThan(2000); // the drain delay is 2000 ms
+      expect(proc.output()).toContain('second signal during shutdown');
     } finally {
       proc.child.kill('SIGKILL');
     }

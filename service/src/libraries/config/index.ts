@@ -28,6 +28,23 @@ const integerIn = (min: number, max: number, fallback: number) =>
       .transform((v) => v ?? fallback),
   );
 
+/** Like integerIn, but absent stays undefined (the default is derived from other variables). */
+const optionalIntegerIn = (min: number, max: number) =>
+  optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d+$/, { message: `must be an integer between ${min} and ${max}` })
+      .transform(Number)
+      .pipe(
+        z
+          .number()
+          .int()
+          .min(min, { message: `must be at least ${min}` })
+          .max(max, { message: `must be at most ${max}` }),
+      )
+      .optional(),
+  );
+
 const booleanFlag = optionalString.pipe(
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -81,7 +98,14 @@ const envSchema = z.object({
   DB_PASSWORD: optionalString,
   AVATAR_MAX_BYTES: integerIn(1, 100 * 1024 * 1024, 5 * 1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: integerIn(1000, 600_000, 10_000),
+  SHUTDOWN_DRAIN_DELAY_MS: optionalIntegerIn(0, 600_000),
+  HTTP_REQUEST_TIMEOUT_MS: integerIn(1000, 3_600_000, 60_000),
+  HTTP_HEADERS_TIMEOUT_MS: integerIn(1000, 3_600_000, 10_000),
 });
+
+/** The api's default drain delay: a quarter of the shutdown budget, at most 5 s. */
+export const defaultDrainDelayMs = (shutdownTimeoutMs: number): number =>
+  Math.min(5000, Math.floor(shutdownTimeoutMs / 4));
 
 export interface RedisSettings {
   /** `redis://` or `rediss://` URL; when absent, host/port (or the replication group) are used. */
@@ -115,7 +139,17 @@ export interface Config {
   /** Secret values, kept only so that the logger can scrub them and `/config` can say "Yes"/"No". */
   readonly secrets: { SECRET_KEY?: string; DB_PASSWORD?: string; REDIS_PASSWORD?: string };
   readonly avatarMaxBytes: number;
+  /** SHUTDOWN_TIMEOUT_MS: the whole shutdown, from the signal to the exit (exit 1 when it runs out). */
   readonly shutdownTimeoutMs: number;
+  /**
+   * SHUTDOWN_DRAIN_DELAY_MS: how long the api keeps answering after SIGTERM (readiness 503, every
+   * response with `Connection: close`) before it stops accepting; below shutdownTimeoutMs.
+   */
+  readonly shutdownDrainDelayMs: number;
+  /** HTTP_REQUEST_TIMEOUT_MS: the whole request (headers and body) must arrive within it, else 408. */
+  readonly requestTimeoutMs: number;
+  /** HTTP_HEADERS_TIMEOUT_MS: the request headers must arrive within it, else 408; at most requestTimeoutMs. */
+  readonly headersTimeoutMs: number;
 }
 
 /** A configuration problem: its message is one line naming the variable, never its value. */
@@ -155,6 +189,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, kind: ProcessKind = 'api'): C
       'Invalid configuration: REDIS_URL is required (or REDIS_HOST, or REDIS_REPLICATION_GROUP_ID)',
     );
   }
+  const shutdownDrainDelayMs = e.SHUTDOWN_DRAIN_DELAY_MS ?? defaultDrainDelayMs(e.SHUTDOWN_TIMEOUT_MS);
+  if (shutdownDrainDelayMs >= e.SHUTDOWN_TIMEOUT_MS) {
+    throw new ConfigError(
+      'Invalid configuration: SHUTDOWN_DRAIN_DELAY_MS must be below SHUTDOWN_TIMEOUT_MS (the drain delay is part of the shutdown time)',
+    );
+  }
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      'Invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS',
+    );
+  }
   return {
     port: e.PORT,
     region,
@@ -183,6 +228,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, kind: ProcessKind = 'api'): C
     secrets: { SECRET_KEY: e.SECRET_KEY, DB_PASSWORD: e.DB_PASSWORD, REDIS_PASSWORD: e.REDIS_PASSWORD },
     avatarMaxBytes: e.AVATAR_MAX_BYTES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainDelayMs,
+    requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
   };
 }
 

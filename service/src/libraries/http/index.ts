@@ -97,3 +97,12 @@ export function route(router: Router, path: string | string[], handlers: Handler
 
 /** Unknown path: JSON 404. */
 export const notFound: RequestHandler = (_req, _res, next) => next(AppError.notFound());
+
+export { DEFAULT_BODY_LIMIT_BYTES, limitBody } from './body-limit';
+export {
+  API_CSP_DIRECTIVES,
+  SWAGGER_UI_CSP_DIRECTIVES,
+  securityHeaders,
+  swaggerUiCsp,
+} from './security-headers';
+export { type HttpTimeouts, KEEP_ALIVE_TIMEOUT_MS, createHttpServer } from './server';

@@ -1,0 +1,54 @@
+import type { RequestHandler } from 'express';
+import helmet from 'helmet';
+
+/**
+ * Every response is JSON (or a file download) that no browser should render as a page: nothing may
+ * load from it, and it may not be framed.
+ */
+export const API_CSP_DIRECTIVES = {
+  'default-src': ["'none'"],
+  'base-uri': ["'none'"],
+  'form-action': ["'none'"],
+  'frame-ancestors': ["'none'"],
+};
+
+/**
+ * Swagger UI (swagger-ui-express, assets from swagger-ui-dist in the image): its scripts are files
+ * of this origin (the init script too, no inline script and no eval), the spec is embedded and
+ * "Try it out" calls this origin. Styles need 'unsafe-inline': the page has <style> blocks and the
+ * React UI sets style attributes. Images: its icons are data: URIs, a binary response (an avatar)
+ * is shown from a blob: URL.
+ */
+export const SWAGGER_UI_CSP_DIRECTIVES = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'script-src-attr': ["'none'"],
+  'style-src': ["'self'", "'unsafe-inline'"],
+  'img-src': ["'self'", 'data:', 'blob:'],
+  'font-src': ["'self'", 'data:'],
+  'connect-src': ["'self'"],
+  'object-src': ["'none'"],
+  'base-uri': ["'self'"],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+};
+
+/**
+ * helmet's security headers on every response, with the API's strict Content-Security-Policy.
+ * Changed from helmet's defaults: the CSP (above; no `upgrade-insecure-requests`, which would break
+ * Swagger UI over plain HTTP in development), `X-Frame-Options: DENY` (as `frame-ancestors 'none'`)
+ * and `Cross-Origin-Resource-Policy: same-site`, so that a front end on a sibling subdomain may still
+ * show avatars with <img>. HSTS stays on: browsers only see the service through the ALB's HTTPS.
+ */
+export function securityHeaders(): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: API_CSP_DIRECTIVES },
+    crossOriginResourcePolicy: { policy: 'same-site' },
+    xFrameOptions: { action: 'deny' },
+  });
+}
+
+/** The Content-Security-Policy of the Swagger UI pages; mounted after securityHeaders(), it replaces the API's. */
+export function swaggerUiCsp(): RequestHandler {
+  return helmet.contentSecurityPolicy({ useDefaults: false, directives: SWAGGER_UI_CSP_DIRECTIVES });
+}
