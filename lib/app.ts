@@ -42,6 +42,7 @@ export function composeStage(app: App, config: StageConfig): StageStacks {
     data,
     cache: cache.cache,
     certificate: edge.certificate,
+    webAclArn: edge.webAcl?.webAclArn,
   });
   return { data, network, edge, cluster, cache, service };
 }

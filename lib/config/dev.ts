@@ -35,6 +35,8 @@ export const dev: StageConfigInput = {
   },
   cache: { engine: 'valkey', engineVersion: '8.1', nodeType: 'cache.t4g.micro', replicasPerShard: 0 },
   data: { removalPolicy: 'destroy', deletionProtection: false, pointInTimeRecovery: true },
+  // New to the WAF: every rule only counts until its logs show no false positives, then drop this line.
+  waf: { mode: 'count' },
   service: {
     imageTag: '0.1.0',
     appVersion: '0.1.0',

@@ -42,6 +42,7 @@ export const prod: StageConfigInput = {
     snapshotRetentionDays: 7,
   },
   data: { removalPolicy: 'retain', deletionProtection: true, pointInTimeRecovery: true },
+  waf: { logRetentionDays: 365 },
   service: {
     imageTag: '0.1.0',
     appVersion: '0.1.0',

@@ -157,6 +157,59 @@ const serviceSchema = z
     path: ['maxReplicas'],
   });
 
+/** What a WAF rule does with a match: `block` enforces, `count` only counts and labels (a new stage's first weeks). */
+export const WAF_ACTIONS = ['block', 'count'] as const;
+/** Rate-based rule windows WAF accepts, in seconds. */
+export const WAF_RATE_WINDOWS_SECONDS = [60, 120, 300, 600] as const;
+
+const wafManagedRuleGroupSchema = (defaultCountRules: string[] = []) =>
+  z.object({
+    enabled: z.boolean().default(true),
+    /** `block`: the group's own rule actions apply; `count`: every match is only counted. @default waf.mode */
+    action: z.enum(WAF_ACTIONS).optional(),
+    /** Rules of the group overridden to count (false positives for this service), by rule name. */
+    countRules: z
+      .array(z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected a managed rule name like SizeRestrictions_BODY'))
+      .default(defaultCountRules),
+  });
+
+const wafSchema = z.object({
+  /** A web ACL in front of the ALB (associated through the Ingress). */
+  enabled: z.boolean().default(true),
+  /** The action of every rule that does not set its own: `count` for a stage that is new to the WAF. */
+  mode: z.enum(WAF_ACTIONS).default('block'),
+  /**
+   * AWSManagedRulesCommonRuleSet. SizeRestrictions_BODY counts by default: it blocks bodies over 8 KB,
+   * and avatar uploads (`POST /users`, up to config.avatarMaxBytes) are larger; the service limits bodies itself.
+   */
+  commonRuleSet: wafManagedRuleGroupSchema(['SizeRestrictions_BODY']).prefault({}),
+  /** AWSManagedRulesKnownBadInputsRuleSet (Log4j, Java deserialization, invalid hosts, ...). */
+  knownBadInputs: wafManagedRuleGroupSchema().prefault({}),
+  /** AWSManagedRulesAmazonIpReputationList (addresses from Amazon threat intelligence). */
+  ipReputation: wafManagedRuleGroupSchema().prefault({}),
+  /** A rate-based rule per client IP (the ALB is the edge, so the source address is the client's). */
+  rateLimit: z
+    .object({
+      enabled: z.boolean().default(true),
+      /** @default waf.mode */
+      action: z.enum(WAF_ACTIONS).optional(),
+      /** Requests per client IP within the window before the rule acts (WAF's minimum is 10). */
+      limit: z.number().int().min(10).max(2_000_000_000).default(2000),
+      windowSeconds: z
+        .literal(WAF_RATE_WINDOWS_SECONDS, {
+          error: `expected one of ${WAF_RATE_WINDOWS_SECONDS.join(', ')}`,
+        })
+        .default(300),
+    })
+    .prefault({}),
+  /** Retention of the `aws-waf-logs-<appName>-<stage>` log group. */
+  logRetentionDays: positiveInt
+    .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+      message: `expected one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(', ')}`,
+    })
+    .default(90),
+});
+
 export const stageConfigSchema = z
   .object({
     appName: z.string().max(20).regex(dnsLabel, 'expected a lowercase DNS label (a-z, 0-9, -)'),
@@ -183,6 +236,8 @@ export const stageConfigSchema = z
     cache: cacheSchema,
     data: dataSchema,
     service: serviceSchema,
+    /** The WAFv2 web ACL of the ALB (AWS managed rules, a rate limit per client IP, logging). */
+    waf: wafSchema.prefault({}),
     /** Extra tags for every resource (Application and Environment are always set). */
     tags: z.record(z.string(), z.string()).default({}),
   })

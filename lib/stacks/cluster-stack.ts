@@ -21,6 +21,7 @@ import {
   managedPolicyFinding,
   wildcardFinding,
 } from '../constructs/cluster-addons';
+import { CFN_UTILS_PROVIDER_ID, skipCdkHandlerChecks } from '../constructs/checkov';
 import { Karpenter } from '../constructs/karpenter';
 import { StageStack, StageStackProps } from '../constructs/stage-stack';
 
@@ -165,6 +166,7 @@ export class ClusterStack extends StageStack {
     }
 
     acknowledgeNagFindings(this.cluster, systemNodes);
+    skipCheckovFindings(this.cluster);
   }
 }
 
@@ -311,4 +313,25 @@ function acknowledgeNagFindings(cluster: eks.Cluster, systemNodes: eks.Nodegroup
       'ec2:CreateTags/DeleteTags on the cluster security group.',
     managedPolicyFinding('service-role/AWSLambdaBasicExecutionRole'),
   );
+}
+
+/** Checkov findings on the Lambda handlers aws-eks-v2 and custom-resources create for the cluster. */
+function skipCheckovFindings(cluster: eks.Cluster): void {
+  const stack = cluster.stack;
+  skipCdkHandlerChecks(cluster.node.findChild('KubectlProvider'), {
+    handler: 'The kubectl/Helm provider of aws-eks-v2',
+    environment: 'AWS_STS_REGIONAL_ENDPOINTS and the ARN of the handler the provider framework calls',
+  });
+  skipCdkHandlerChecks(stack.node.findChild(AWS_CUSTOM_RESOURCE_SINGLETON_ID), {
+    handler: 'The custom-resources singleton (the cluster security group tags)',
+    outsideVpcBecause:
+      'calls only ec2:CreateTags/DeleteTags through the public EC2 endpoint; it reaches nothing in the VPC.',
+  });
+  const cfnUtils = stack.node.tryFindChild(CFN_UTILS_PROVIDER_ID);
+  if (cfnUtils) {
+    skipCdkHandlerChecks(cfnUtils, {
+      handler: "CDK's CfnJson handler (IRSA trust conditions)",
+      outsideVpcBecause: 'turns a JSON value into a CloudFormation attribute and calls no API at all.',
+    });
+  }
 }

@@ -4,6 +4,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 import { KARPENTER_DISCOVERY_TAG, clusterName } from '../config/naming';
+import { skipCdkHandlerChecks } from '../constructs/checkov';
+import { encryptedLogGroup } from '../constructs/encrypted-log-group';
 import { StageStack, StageStackProps } from '../constructs/stage-stack';
 
 export type NetworkStackProps = StageStackProps;
@@ -16,7 +18,7 @@ const ISOLATED_CIDR_MASK = 24;
 /**
  * The VPC over the stage's zones: public subnets (load balancers, NAT gateways), private subnets with
  * egress (nodes and pods; Karpenter discovers them by tag) and isolated subnets (the cache). S3 and
- * DynamoDB gateway endpoints, the interface endpoints the stage asks for, and flow logs of all traffic.
+ * DynamoDB gateway endpoints, the interface endpoints the stage asks for, and flow logs of all traffic (a KMS-encrypted log group).
  */
 export class NetworkStack extends StageStack {
   readonly vpc: ec2.Vpc;
@@ -51,6 +53,17 @@ export class NetworkStack extends StageStack {
         'The zones are named in the stage configuration on purpose: synth stays offline (no zone lookup) and the deployed subnets are reproducible.',
     });
 
+    // @aws-cdk/aws-ec2:restrictDefaultSecurityGroup: CDK's handler strips the default security group's rules.
+    const restrictDefaultSg = this.node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
+    if (restrictDefaultSg) {
+      skipCdkHandlerChecks(restrictDefaultSg, {
+        handler: "CDK's restrict-default-security-group handler",
+        outsideVpcBecause:
+          "calls only the EC2 API (revoking the default security group's rules) through its public endpoint; " +
+          'it needs nothing inside the VPC it configures.',
+      });
+    }
+
     // Internet-facing ALBs go to public subnets, internal ones to private subnets (AWS Load Balancer Controller).
     for (const subnet of this.vpc.publicSubnets) Tags.of(subnet).add('kubernetes.io/role/elb', '1');
     for (const subnet of this.vpc.privateSubnets) {
@@ -80,12 +93,13 @@ export class NetworkStack extends StageStack {
       }
     }
 
-    const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
+    const flowLogs = encryptedLogGroup(this, 'FlowLogs', {
       retention: retentionDays(network.flowLogRetentionDays),
       removalPolicy: RemovalPolicy.DESTROY,
+      description: `VPC flow logs of ${clusterName(this.config)}`,
     });
     this.vpc.addFlowLog('FlowLog', {
-      destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs.logGroup),
       trafficType: ec2.FlowLogTrafficType.ALL,
       maxAggregationInterval: ec2.FlowLogMaxAggregationInterval.ONE_MINUTE,
     });

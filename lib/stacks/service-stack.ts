@@ -14,6 +14,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 import { ReplicatedCacheEndpoint } from '../constructs/cache';
+import { CFN_UTILS_PROVIDER_ID, skipCdkHandlerChecks } from '../constructs/checkov';
 import { mergeValues, serviceChartValues } from '../constructs/service-chart-values';
 import { StageStack, StageStackProps } from '../constructs/stage-stack';
 import { AVATARS_PREFIX } from './data-stack';
@@ -46,6 +47,8 @@ export interface ServiceStackProps extends StageStackProps {
   readonly cache: ReplicatedCacheEndpoint;
   /** ACM certificate of `config.dns.domainName`, used by the ALB. */
   readonly certificate: acm.ICertificate;
+  /** ARN of the WAFv2 web ACL the ALB controller associates with the ALB (the Ingress annotation). @default none */
+  readonly webAclArn?: string;
 }
 
 /**
@@ -105,6 +108,7 @@ export class ServiceStack extends StageStack {
       logLevel: service.logLevel,
       hostName: config.dns.domainName,
       certificateArn: props.certificate.certificateArn,
+      ...(props.webAclArn !== undefined && { wafAclArn: props.webAclArn }),
       apiReplicas: { minReplicas: service.minReplicas, maxReplicas: service.maxReplicas },
       vpcCidr: config.network.cidr,
       overrides: mergeValues(
@@ -139,6 +143,14 @@ export class ServiceStack extends StageStack {
       });
       // Pods started by the release must find their association in place.
       this.release.node.addDependency(association);
+    }
+
+    const cfnUtils = this.node.tryFindChild(CFN_UTILS_PROVIDER_ID);
+    if (cfnUtils) {
+      skipCdkHandlerChecks(cfnUtils, {
+        handler: "CDK's CfnJson handler (the app role's IRSA trust conditions)",
+        outsideVpcBecause: 'turns a JSON value into a CloudFormation attribute and calls no API at all.',
+      });
     }
 
     new CfnOutput(this, 'AppRoleArn', { value: this.appRole.roleArn });

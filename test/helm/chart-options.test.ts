@@ -129,4 +129,13 @@ describe('chart options for other clusters and extra environment', () => {
       optional: true,
     });
   });
+
+  test('when ingress.wafAclArn is set, then the Ingress names the web ACL for the ALB controller; when empty, it names none', () => {
+    const arn =
+      'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/eksref-dev/a1b2c3d4-5678-90ab-cdef-1234567890ab';
+    const withAcl = one(renderWith({ ingress: { wafAclArn: arn } }), 'Ingress');
+    expect(withAcl.metadata.annotations?.['alb.ingress.kubernetes.io/wafv2-acl-arn']).toBe(arn);
+    const without = one(defaults, 'Ingress');
+    expect(Object.keys(without.metadata.annotations ?? {}).filter((k) => /waf/.test(k))).toEqual([]);
+  });
 });

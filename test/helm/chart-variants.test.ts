@@ -103,6 +103,21 @@ function environment(
   return { names, plain };
 }
 
+/**
+ * The Checkov skips of an object: `checkov.io/skip<N>: <id>=<reason>` annotations, by id. Checkov splits
+ * the value on `=`, so a reason holding one would break the skip: each value has exactly one.
+ */
+function checkovSkips(manifest: Manifest): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(manifest.metadata.annotations ?? {})) {
+    if (!key.startsWith('checkov.io/skip')) continue;
+    const parts = value.split('=');
+    expect(parts).toHaveLength(2);
+    out[parts[0]] = parts[1];
+  }
+  return out;
+}
+
 const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
   Object.entries(selector).every(([k, v]) => labels[k] === v);
 
@@ -351,6 +366,10 @@ describe.each(VARIANTS)('the $name variant', ({ file }) => {
       'alb.ingress.kubernetes.io/healthcheck-path': '/readyz',
       'external-dns.alpha.kubernetes.io/hostname': values.ingress.host,
     });
+    // The web ACL only where the variant names one (prod: the stage's WAF).
+    expect(ingress.metadata.annotations?.['alb.ingress.kubernetes.io/wafv2-acl-arn']).toBe(
+      values.ingress.wafAclArn || undefined,
+    );
     expect(
       JSON.parse(ingress.metadata.annotations?.['alb.ingress.kubernetes.io/listen-ports'] ?? 'null'),
     ).toEqual([{ HTTP: 80 }, { HTTPS: 443 }]);
@@ -399,6 +418,23 @@ describe.each(VARIANTS)('the $name variant', ({ file }) => {
         expected.push(...(rule.ports ?? []).map((p: Values) => p.port));
       expect(egressPorts.sort()).toEqual(expected.sort());
     }
+    // The helm test pod: no ingress, egress to DNS and the api pods' http port only.
+    const testPolicy = policies.find((p) => p.metadata.labels?.['app.kubernetes.io/component'] === 'test');
+    if (!values.tests.enabled) {
+      expect(testPolicy).toBeUndefined();
+      return;
+    }
+    const testPod = one(manifests, 'Pod');
+    expect(matches(testPolicy!.spec.podSelector.matchLabels, testPod.metadata.labels)).toBe(true);
+    expect(testPolicy!.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(testPolicy!.spec.ingress).toBeUndefined();
+    const [dns, api] = testPolicy!.spec.egress;
+    expect(dns.ports.map((p: Values) => p.port)).toEqual([53, 53]);
+    expect(api.to).toEqual([
+      { podSelector: { matchLabels: one(manifests, 'Deployment', 'api').spec.selector.matchLabels } },
+    ]);
+    expect(api.ports).toEqual([{ port: 'http', protocol: 'TCP' }]);
+    expect(testPolicy!.spec.egress).toHaveLength(2);
   });
 
   test('when rendered, then the helm test hook calls /healthz through the Service', () => {
@@ -418,6 +454,29 @@ describe.each(VARIANTS)('the $name variant', ({ file }) => {
       readOnlyRootFilesystem: true,
       runAsNonRoot: true,
     });
+    // Checkov's probe checks do not apply to a one-shot client; the skips say why, at the pod.
+    expect(Object.keys(checkovSkips(pod))).toEqual(expect.arrayContaining(['CKV_K8S_8', 'CKV_K8S_9']));
+  });
+
+  test('when rendered, then every Checkov skip names a check and a reason, and appears only where the values make it apply', () => {
+    const skips = (m: Manifest) => Object.keys(checkovSkips(m)).sort();
+    const byDigest = Boolean(values.image.digest);
+    const secretEnv = values.aws.identity.mode === 'static' || Boolean(values.secrets.existingSecret);
+    for (const [, deployment] of workloads(manifests, values)) {
+      const expected = [
+        ...(byDigest ? [] : ['CKV_K8S_43']),
+        ...(byDigest || values.image.pullPolicy === 'Always' ? [] : ['CKV_K8S_15']),
+        ...(secretEnv ? ['CKV_K8S_35'] : []),
+        ...(values.networkPolicy.enabled ? [] : ['CKV2_K8S_6']),
+      ].sort();
+      expect(skips(deployment)).toEqual(expected);
+    }
+    for (const m of manifests) {
+      for (const [id, reason] of Object.entries(checkovSkips(m))) {
+        expect(id).toMatch(/^CKV2?_K8S_\d+$/);
+        expect(reason.length).toBeGreaterThan(40);
+      }
+    }
   });
 
   test('when observability is on, then a ServiceMonitor scrapes /metrics of the api, a PodMonitor that of the worker pods, and the dashboard ConfigMap holds valid JSON', () => {

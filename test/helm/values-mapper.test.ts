@@ -288,6 +288,22 @@ describe('the mapper’s own checks', () => {
     );
   });
 
+  test('when a web ACL is given, then it becomes ingress.wafAclArn, renders as the ALB annotation, and without an Ingress it throws', () => {
+    const wafAclArn =
+      'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/eksref-dev/a1b2c3d4-5678-90ab-cdef-1234567890ab';
+    const values = serviceChartValues({ ...irsaInput, wafAclArn });
+    expect(values.ingress).toEqual({
+      enabled: true,
+      host: irsaInput.hostName,
+      certificateArn: irsaInput.certificateArn,
+      wafAclArn,
+    });
+    expect(validate(mergeValues(chartDefaults(), values))).toBe(true);
+    const ingress = one(render([writeValuesFile(values)]), 'Ingress');
+    expect(ingress.metadata.annotations?.['alb.ingress.kubernetes.io/wafv2-acl-arn']).toBe(wafAclArn);
+    expect(() => serviceChartValues({ ...staticInput, wafAclArn })).toThrow(/wafAclArn needs the Ingress/);
+  });
+
   test('when an existing Kubernetes Secret holds the app secret, then it becomes secrets.existingSecret and no ARN is passed', () => {
     const values = serviceChartValues(staticInput);
     expect(values.secrets).toEqual({ existingSecret: 'eks-service-app' });

@@ -118,6 +118,11 @@ const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     /\/ingress\/host/,
   ],
   ['an unknown load balancer scheme', { ingress: { scheme: 'public' } }, /\/ingress\/scheme/],
+  [
+    'a WAF ACL ARN that is not a regional web ACL',
+    { ingress: { wafAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/edge/a1b2c3d4' } },
+    /\/ingress\/wafAclArn/,
+  ],
   ['a root pod', { podSecurityContext: { runAsNonRoot: false } }, /\/podSecurityContext\/runAsNonRoot/],
   [
     'a container allowed to escalate privileges',

@@ -133,6 +133,7 @@ const VALUES_YAML: ServiceChartValues = {
     sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
     groupName: '',
     loadBalancerAttributes: 'routing.http.drop_invalid_header_fields.enabled=true',
+    wafAclArn: '',
     annotations: {},
   },
   api: {

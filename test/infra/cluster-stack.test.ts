@@ -524,6 +524,20 @@ describe('cluster stack (prod)', () => {
       });
     });
 
+    test('when an Ingress names a web ACL, then the ALB controller may look it up and associate and disassociate it', () => {
+      const actions = roleStatements(template, 'ControllersLoadBalancerControlleralbsaRole').flatMap((st) =>
+        [st.Action].flat(),
+      );
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          'wafv2:GetWebACL',
+          'wafv2:GetWebACLForResource',
+          'wafv2:AssociateWebACL',
+          'wafv2:DisassociateWebACL',
+        ]),
+      );
+    });
+
     test('when a release depends on `controllers`, then it waits for the ALB controller and external-dns releases', () => {
       const { stack } = build((app) => {
         const built = synthInto(app, 'prod');

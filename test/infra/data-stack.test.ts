@@ -45,8 +45,48 @@ describe.each(STAGES)('data stack, stage %s', (stage) => {
     built.template.hasResourceProperties('AWS::SQS::Queue', {
       VisibilityTimeout: 30,
       RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
-      SqsManagedSseEnabled: true,
+      KmsMasterKeyId: 'alias/aws/sqs',
     });
+  });
+
+  test('when messages are stored, then both queues use SSE-KMS with the AWS managed key (no key grant needed)', () => {
+    const queues = Object.values(built.template.findResources('AWS::SQS::Queue'));
+    expect(queues).toHaveLength(2);
+    for (const queue of queues) {
+      expect(queue.Properties.KmsMasterKeyId).toBe('alias/aws/sqs');
+      expect(queue.Properties.SqsManagedSseEnabled).toBeUndefined();
+    }
+    built.template.resourceCountIs('AWS::KMS::Key', 0);
+  });
+
+  test('when access logs are written, then their bucket is versioned, expires logs after 90 days and old versions after a day, and says why it logs nowhere', () => {
+    const buckets = built.template.findResources('AWS::S3::Bucket');
+    const [accessLogs] = Object.entries(buckets).filter(([id]) => id.startsWith('AccessLogsBucket'));
+    expect(accessLogs[1].Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(accessLogs[1].Properties.LifecycleConfiguration.Rules).toEqual([
+      {
+        Id: 'expire-access-logs',
+        Status: 'Enabled',
+        ExpirationInDays: 90,
+        NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+      },
+    ]);
+    expect(accessLogs[1].Metadata.checkov.skip).toEqual([
+      { id: 'CKV_AWS_18', comment: expect.stringMatching(/destination of the avatars bucket access logs/) },
+    ]);
+  });
+
+  test('when Checkov reads the template, then the tables and the secret carry their skips with reasons', () => {
+    const skipsOf = (type: string) =>
+      Object.values(built.template.findResources(type)).map((r) =>
+        (r.Metadata.checkov.skip as { id: string }[]).map((s) => s.id).sort(),
+      );
+    const pitr = testConfig(stage).data.pointInTimeRecovery;
+    expect(skipsOf('AWS::DynamoDB::Table')).toEqual([
+      pitr ? ['CKV_AWS_119'] : ['CKV_AWS_119', 'CKV_AWS_28'],
+      pitr ? ['CKV_AWS_119'] : ['CKV_AWS_119', 'CKV_AWS_28'],
+    ]);
+    expect(skipsOf('AWS::SecretsManager::Secret')).toEqual([['CKV_AWS_149']]);
   });
 
   test('when anyone reaches the queues or buckets without TLS, then the resource policies deny it', () => {

@@ -105,6 +105,8 @@ describe.each(AWS_STAGES)('service stack, stage %s', (stage) => {
       enabled: true,
       host: config.dns.domainName,
       certificateArn: expect.stringMatching(/^<import eksref-\w+-edge:ExportsOutputRefCertificate/),
+      // The edge stack's web ACL: the ALB controller associates it from the Ingress annotation.
+      wafAclArn: expect.stringMatching(/^<import eksref-\w+-edge:ExportsOutputFnGetAttWebAcl\w+Arn\w*>$/),
     });
     expect(values.image).toEqual({
       repository: `123456789012.dkr.ecr.eu-west-1.<AWS::URLSuffix>/cdk-hnb659fds-container-assets-123456789012-eu-west-1`,
@@ -251,6 +253,13 @@ describe('service stack identity modes', () => {
     expect(chart).toBeUndefined();
     const release = Object.values(template.findResources('Custom::AWSCDK-EKS-HelmChart'))[0];
     expect(JSON.stringify(release.DependsOn)).toMatch(/PodIdentity/);
+  });
+});
+
+describe('service stack without a WAF', () => {
+  test('when the stage turns the WAF off, then the release values name no web ACL', () => {
+    const { template } = synth('staging', (raw) => (raw.waf = { enabled: false }));
+    expect(releaseValues(template).ingress).not.toHaveProperty('wafAclArn');
   });
 });
 

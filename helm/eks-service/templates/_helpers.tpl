@@ -105,6 +105,38 @@ The image reference, pinned by digest when one is given.
 {{- end }}
 
 {{/*
+Checkov skips of a pod-running object, as `checkov.io/skip<N>: <check>=<reason>` annotations: each is
+rendered only when the values make the check not apply, and says why (no "=" in a reason: Checkov
+splits on it). Usage: include "eks-service.checkovSkips" (dict "root" $root "secretEnv" true "extra" (list ...))
+*/}}
+{{- define "eks-service.checkovSkips" -}}
+{{- $v := .root.Values }}
+{{- $skips := list }}
+{{- if not $v.image.digest }}
+{{- $skips = append $skips "CKV_K8S_43=Referenced by tag because image.digest is empty. The CDK service stack tags each image with its content hash in the bootstrap ECR repository, whose tags are immutable; set image.digest to pin by digest" }}
+{{- if ne $v.image.pullPolicy "Always" }}
+{{- $skips = append $skips (printf "CKV_K8S_15=image.pullPolicy is %s on purpose: the images are tagged by content hash (the CDK service stack) or by release, never moved, so a cached image is the right one and pods restart while the registry is unreachable; set Always for a moving tag" $v.image.pullPolicy) }}
+{{- end }}
+{{- end }}
+{{- if and .secretEnv (or (eq $v.aws.identity.mode "static") $v.secrets.existingSecret) }}
+{{- $skips = append $skips "CKV_K8S_35=The service and the AWS SDK read SECRET_KEY, DB_PASSWORD and static AWS keys from the environment only; they come from an existing Secret by secretKeyRef and the chart never renders a value" }}
+{{- end }}
+{{- range .extra }}
+{{- $skips = append $skips . }}
+{{- end }}
+{{- range $i, $skip := $skips }}
+checkov.io/skip{{ add1 $i }}: {{ $skip | quote }}
+{{- end }}
+{{- end }}
+
+{{/* The CKV2_K8S_6 skip of a pod-running object when the NetworkPolicies are off (the operator's choice). */}}
+{{- define "eks-service.networkPolicySkip" -}}
+{{- if not .Values.networkPolicy.enabled -}}
+CKV2_K8S_6=networkPolicy.enabled is false in this install (a cluster that enforces no NetworkPolicy, or one whose own policies cover the namespace)
+{{- end }}
+{{- end }}
+
+{{/*
 Checks across values that the schema cannot express; each fails with one line naming the keys.
 */}}
 {{- define "eks-service.validate" -}}
@@ -242,6 +274,13 @@ metadata:
   namespace: {{ $root.Release.Namespace }}
   labels:
     {{- include "eks-service.componentLabels" $ctx | nindent 4 }}
+  {{- $npSkip := list }}
+  {{- with include "eks-service.networkPolicySkip" $root }}{{ $npSkip = append $npSkip . }}{{ end }}
+  {{- /* Checkov applies a Deployment's skips to its pod template too (CKV2_K8S_6 is checked on the pods). */}}
+  {{- with include "eks-service.checkovSkips" (dict "root" $root "secretEnv" true "extra" $npSkip) | trim }}
+  annotations:
+    {{- . | nindent 4 }}
+  {{- end }}
 spec:
   {{- if not $w.autoscaling.enabled }}
   replicas: {{ $w.replicaCount }}

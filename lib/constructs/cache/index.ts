@@ -4,6 +4,8 @@ import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
+import { skipCheckov } from '../checkov';
+
 export type CacheEngine = 'valkey' | 'redis';
 
 export interface ReplicatedCacheProps {
@@ -103,6 +105,14 @@ export class ReplicatedCache extends Construct implements ReplicatedCacheEndpoin
       generateSecretString: { passwordLength: AUTH_TOKEN_LENGTH, excludePunctuation: true },
       removalPolicy: p.removalPolicy,
     });
+    skipCheckov(
+      this.authTokenSecret,
+      'AWS::SecretsManager::Secret',
+      'Encrypted with the AWS managed key aws/secretsmanager; only the app role of this account may read the ' +
+        'token (GetSecretValue on this ARN alone), and a customer-managed key would add a kms:Decrypt grant ' +
+        'without narrowing who can read.',
+      'CKV_AWS_149',
+    );
     Validations.of(this.authTokenSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:

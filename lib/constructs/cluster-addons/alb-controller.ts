@@ -2,6 +2,7 @@ import { CfnResource } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { Construct } from 'constructs';
 
+import { skipCheckov } from '../checkov';
 import { NAG_PARTITION, acknowledge, wildcardFinding } from './nag';
 import { ANYWHERE, ReleaseOptions, helmTimeout, placementValues } from './placement';
 
@@ -51,6 +52,14 @@ export class LoadBalancerController extends Construct {
         'know in advance; writes are conditioned on the elbv2.k8s.aws/cluster tag, and Describe* calls ' +
         'support no resource-level scoping.',
       ...ALB_CONTROLLER_WILDCARDS.map(wildcardFinding),
+    );
+    skipCheckov(
+      this.controller,
+      'AWS::IAM::Policy',
+      'The upstream controller policy aws-eks-v2 ships for this version: it creates load balancers, target ' +
+        'groups, listeners, rules and security groups whose ARNs do not exist before it does, so writes are ' +
+        'on wildcard ARNs, conditioned on the elbv2.k8s.aws/cluster tag where the API supports it.',
+      'CKV_AWS_111',
     );
     // AlbController fixes Timeout at 900s, the Lambda's own limit, leaving no time to report a failure.
     const helmChart = this.controller.node.findChild('Resource') as eks.HelmChart;

@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
+import { skipCheckov } from '../checkov';
 import { NAG_PARTITION, acknowledge, managedPolicyFinding, wildcardFinding } from '../cluster-addons/nag';
 import { ANYWHERE, ReleaseOptions, helmTimeout, placementValues } from '../cluster-addons/placement';
 import { karpenterControllerStatements } from './controller-policy';
@@ -146,6 +147,14 @@ export class Karpenter extends Construct {
       'Interruption events are actionable only for minutes: the queue keeps them 5 minutes and has no ' +
         'dead-letter queue, as in the Karpenter reference; a DLQ would only collect stale notices.',
       'AwsSolutions-SQS3',
+    );
+    skipCheckov(
+      this.interruptionQueue,
+      'AWS::SQS::Queue',
+      'Encrypted at rest with SSE-SQS (SqsManagedSseEnabled), which Checkov does not count. EventBridge cannot ' +
+        'send to a queue under aws/sqs, and a customer-managed key would need grants for EventBridge and the ' +
+        'controller for AWS notices that hold no customer data and live 5 minutes.',
+      'CKV_AWS_27',
     );
     const interruptionEvents: Record<string, events.EventPattern> = {
       ScheduledChangeRule: { source: ['aws.health'], detailType: ['AWS Health Event'] },

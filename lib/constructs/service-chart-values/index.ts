@@ -126,6 +126,8 @@ export interface IngressValues {
   readonly sslPolicy: string;
   readonly groupName: string;
   readonly loadBalancerAttributes: string;
+  /** WAFv2 web ACL (REGIONAL) the ALB controller associates with the ALB; empty: none. */
+  readonly wafAclArn: string;
   readonly annotations: Readonly<Record<string, string>>;
 }
 
@@ -328,6 +330,8 @@ export interface ServiceChartValuesInput {
   readonly hostName?: string;
   /** ACM certificate for `hostName`. @default no Ingress */
   readonly certificateArn?: string;
+  /** WAFv2 web ACL of the ALB (`ingress.wafAclArn`); needs the Ingress. @default none */
+  readonly wafAclArn?: string;
   /** @default the chart's defaults (api 2–6) */
   readonly apiReplicas?: ReplicaBounds;
   /** @default the chart's defaults (worker 1–4) */
@@ -402,14 +406,20 @@ function identityValues(identity: ServiceChartIdentityInput): DeepPartial<AwsVal
 function ingressValues(
   hostName: string | undefined,
   certificateArn: string | undefined,
+  wafAclArn: string | undefined,
 ): DeepPartial<IngressValues> {
-  if (hostName === undefined && certificateArn === undefined) return { enabled: false };
+  if (hostName === undefined && certificateArn === undefined) {
+    if (wafAclArn !== undefined) {
+      throw new Error('serviceChartValues: wafAclArn needs the Ingress (hostName and certificateArn)');
+    }
+    return { enabled: false };
+  }
   if (hostName === undefined || certificateArn === undefined) {
     throw new Error(
       `serviceChartValues: hostName and certificateArn go together (got only ${hostName === undefined ? 'certificateArn' : 'hostName'})`,
     );
   }
-  return { enabled: true, host: hostName, certificateArn };
+  return { enabled: true, host: hostName, certificateArn, ...(wafAclArn !== undefined && { wafAclArn }) };
 }
 
 function replicaValues(bounds: ReplicaBounds | undefined): DeepPartial<WorkloadValues> | undefined {
@@ -450,7 +460,7 @@ export function serviceChartValues(input: ServiceChartValuesInput): ServiceChart
       redis: redisValues(input.redis),
     },
     ...(input.existingAppSecret !== undefined && { secrets: { existingSecret: input.existingAppSecret } }),
-    ingress: ingressValues(input.hostName, input.certificateArn),
+    ingress: ingressValues(input.hostName, input.certificateArn, input.wafAclArn),
     ...(input.apiReplicas && { api: replicaValues(input.apiReplicas) }),
     ...(input.workerReplicas && { worker: replicaValues(input.workerReplicas) }),
     ...(input.vpcCidr !== undefined && { networkPolicy: { egress: { redisCidrs: [input.vpcCidr] } } }),
