@@ -20,7 +20,7 @@ K8S_SERVICE_CIDR=10.96.0.0/16
 K8S_API_SERVICE_IP=10.96.0.1
 K8S_DNS_IP=10.96.0.10
 K8S_ZONE=local-a                  # topology.kubernetes.io/zone of the node (the chart spreads by zone)
-K8S_CGROUP_ROOT=/eks-cdk-reference
+K8S_CGROUP_ROOT="/$K8S_NETNS"     # the pods' cgroups (one tree per cluster)
 # Host ports (127.0.0.1): the Kubernetes API and the service's API.
 K8S_APISERVER_PORT="${LOCAL_K8S_APISERVER_PORT:-6443}"
 K8S_SERVICE_PORT="${LOCAL_K8S_API_PORT:-8090}"
