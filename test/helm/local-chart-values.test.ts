@@ -10,7 +10,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 
-import { DEFAULT_OUTPUTS_FILE, parseArgs } from '../../local/k8s/chart-values';
+import { DEFAULT_OUTPUTS_FILE, chartValues, parseArgs } from '../../local/k8s/chart-values';
 import {
   ensureHelm,
   HELM_SETUP_TIMEOUT_MS,
@@ -257,13 +257,6 @@ describe('local/k8s/chart-values.ts refusing', () => {
     );
   });
 
-  test('when the emulator listens on a port the overlay does not open, then it names the flag and the overlay', () => {
-    expectRefusal(
-      (out) => flags(out).map((a) => (a === ENDPOINT ? 'http://10.220.0.1:4599' : a)),
-      /^chart-values: --aws-endpoint-url port 4599 is not opened by networkPolicy\.egress\.extra in local\/k8s\/values-local\.yaml\n$/,
-    );
-  });
-
   test('when an unknown flag or a Redis URL with a password is given, then it names it', () => {
     expectRefusal((out) => [...flags(out), '--replicas', '3'], /^chart-values: unknown argument --replicas/);
     expectRefusal(
@@ -286,5 +279,18 @@ describe('local/k8s/chart-values.ts arguments', () => {
   test('when a flag has no value, then it is named', () => {
     expect(() => parseArgs(['--out'])).toThrow('--out needs a value');
     expect(() => parseArgs(['--out', '--image-tag', 'x'])).toThrow('--out needs a value');
+  });
+});
+
+describe('local/k8s/chart-values.ts opening the emulator', () => {
+  test('when the emulator listens on another address and port, then the egress rule opens exactly that address and port', () => {
+    const args = flags(path.join(tempDir(), 'values.yaml')).map((a) =>
+      a === ENDPOINT ? 'http://10.220.0.1:4599' : a,
+    );
+    const extra = (chartValues(parseArgs(args)).networkPolicy as { egress: { extra: unknown[] } }).egress
+      .extra;
+    expect(extra).toEqual([
+      { to: [{ ipBlock: { cidr: '10.220.0.1/32' } }], ports: [{ port: 4599, protocol: 'TCP' }] },
+    ]);
   });
 });
