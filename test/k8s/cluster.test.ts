@@ -115,21 +115,26 @@ describe('disruptions', () => {
   test('when the pod template changes under steady keep-alive load, then the rolling upgrade fails no request', async () => {
     const before = (await podsOf('api')).map((p) => p.metadata.name);
     const load = startLoad(apiUrl, ['/read', '/healthz', '/'], 8);
-    await new Promise((r) => setTimeout(r, 2000));
-    await helm([
-      'upgrade',
-      release,
-      `${__dirname}/../../helm/eks-service`,
-      '--reuse-values',
-      '--set-string',
-      `api.podAnnotations.rollout=${Date.now()},worker.podAnnotations.rollout=${Date.now()}`,
-      '--atomic',
-      '--wait',
-      '--timeout',
-      '5m',
-    ]);
-    await new Promise((r) => setTimeout(r, 2000));
-    const result = await load.stop();
+    let result;
+    try {
+      await new Promise((r) => setTimeout(r, 2000));
+      await helm([
+        'upgrade',
+        release,
+        `${__dirname}/../../helm/eks-service`,
+        '--reuse-values',
+        '--set-string',
+        `api.podAnnotations.rollout=${Date.now()},worker.podAnnotations.rollout=${Date.now()}`,
+        '--atomic',
+        '--wait',
+        '--timeout',
+        '5m',
+      ]);
+      await new Promise((r) => setTimeout(r, 2000));
+    } finally {
+      // Also when the upgrade fails: the load must never outlive the test.
+      result = await load.stop();
+    }
     const after = (await podsOf('api')).map((p) => p.metadata.name);
     console.log(
       `rolling upgrade under load: ${result.sent} requests, ${result.failed} failed`,

@@ -58,7 +58,7 @@ describe('Swagger UI in a real browser (Chromium via playwright-core)', () => {
       expect(paths).toContain(path);
     }
 
-    const op = page.locator('#operations-counter-get_read');
+    const op = page.locator('#operations-counter-readCounter');
     await op.locator('.opblock-summary').click();
     await op.getByRole('button', { name: 'Try it out' }).click();
     await op.getByRole('button', { name: 'Execute' }).click();

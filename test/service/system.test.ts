@@ -182,6 +182,76 @@ describe('system routes: home, configuration, health, metrics, OpenAPI', () => {
     },
   );
 
+  test('when GET /openapi.json, then it states what the server enforces: formats, limits, patterns, every error and the links', async () => {
+    type Schema = Record<string, unknown>;
+    type Operation = {
+      operationId?: string;
+      parameters?: { name: string; schema: Schema }[];
+      responses: Record<string, { content?: Record<string, { schema: Schema }>; links?: Schema }>;
+    };
+    const doc = (await request(t.app).get('/openapi.json')).body as {
+      paths: Record<string, Record<string, Operation>>;
+      components: { schemas: Record<string, Schema & { properties: Record<string, Schema> }> };
+    };
+    const form = doc.components.schemas.CreateUserForm;
+    expect(form.required).toEqual(['name', 'email', 'avatar']);
+    expect(form.properties.email).toEqual(
+      expect.objectContaining({
+        type: 'string',
+        format: 'email',
+        maxLength: 254,
+        pattern: expect.any(String),
+      }),
+    );
+    const email = new RegExp(form.properties.email.pattern as string);
+    expect(['ada@example.com', "o'hara+x@mail.example.org"].map((e) => email.test(e))).toEqual([true, true]);
+    expect(['ada@', ' ada@example.com', 'ada@example', 'a..b@example.com'].some((e) => email.test(e))).toBe(
+      false,
+    );
+    expect(form.properties.name).toEqual(
+      expect.objectContaining({ maxLength: 200, pattern: expect.any(String) }),
+    );
+    const notBlank = new RegExp(form.properties.name.pattern as string);
+    expect([' \t\u00a0\u3000', '', '\ufeff'].some((n) => notBlank.test(n))).toBe(false);
+    expect(notBlank.test('  Ada ')).toBe(true);
+
+    const list = doc.paths['/users'].get.parameters ?? [];
+    expect(list.find((p) => p.name === 'limit')?.schema).toEqual(
+      expect.objectContaining({ type: 'integer', minimum: 1, maximum: 100 }),
+    );
+    expect(list.find((p) => p.name === 'cursor')?.schema.pattern).toBe(
+      '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+    );
+    expect(doc.components.schemas.MessagePayload.anyOf).toEqual([
+      expect.objectContaining({ type: 'object', minProperties: 1 }),
+      expect.objectContaining({ type: 'array', minItems: 1 }),
+    ]);
+
+    const ids: string[] = [];
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        ids.push(op.operationId ?? `${method} ${path} has no operationId`);
+        expect([`${method} ${path}`, op.responses['500']?.content?.['application/json']?.schema]).toEqual([
+          `${method} ${path}`,
+          { $ref: '#/components/schemas/Error' },
+        ]);
+      }
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+
+    for (const path of ['/user', '/users']) {
+      expect(doc.paths[path].post.responses['201'].links).toEqual({
+        GetUser: { operationId: 'getUser', parameters: { id: '$response.body#/id' } },
+        GetUserAvatar: { operationId: 'getUserAvatar', parameters: { id: '$response.body#/id' } },
+        DeleteUser: { operationId: 'deleteUser', parameters: { id: '$response.body#/id' } },
+        ListUsers: { operationId: 'listUsers' },
+      });
+    }
+    expect(doc.paths['/process_message'].post.responses['200'].links).toEqual({
+      GetMessage: { operationId: 'getMessage', parameters: { messageId: '$response.body#/messageId' } },
+    });
+  });
+
   test('when GET /swagger/, then the Swagger UI page with locally served assets', async () => {
     const res = await request(t.app).get('/swagger/');
     expect(res.status).toBe(200);

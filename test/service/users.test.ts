@@ -38,7 +38,7 @@ describe('users and avatars on DynamoDB + S3', () => {
 
   describe('POST /user', () => {
     test('when name, email and a PNG avatar are posted, then 201 with the user, a Location, and a private object under avatars/<id>/', async () => {
-      const fields = valid({ role: 'admin' });
+      const fields = valid();
       const res = await create(fields, { buffer: PNG, name: 'me.png' });
       expect(res.status).toBe(201);
       const id = res.body.id as string;
@@ -59,11 +59,12 @@ describe('users and avatars on DynamoDB + S3', () => {
       expect(await listKeys(t.backends.aws, t.backends.bucket, `avatars/${id}/`)).toEqual([
         `avatars/${id}/me.png`,
       ]);
-      // Extra form fields are not stored.
       const row = await t.backends.aws.doc.send(
         new GetCommand({ TableName: t.backends.usersTable, Key: { pk: `USER#${id}` } }),
       );
-      expect(row.Item).not.toHaveProperty('role');
+      expect(Object.keys(row.Item ?? {}).sort()).toEqual(
+        ['avatar_content_type', 'avatar_key', 'created_at', 'email', 'id', 'name', 'pk'].sort(),
+      );
       const reservation = await t.backends.aws.doc.send(
         new GetCommand({
           TableName: t.backends.usersTable,
@@ -104,6 +105,13 @@ describe('users and avatars on DynamoDB + S3', () => {
       ]);
     });
 
+    test('when the name is 200 characters (398 UTF-16 units) with white space around it, then 201 and it is stored trimmed', async () => {
+      const name = '\u{1F600}'.repeat(198);
+      const res = await create(valid({ name: `\t${name}\u00a0` }), { buffer: PNG, name: 'a.png' });
+      expect(res.status).toBe(201);
+      expect(res.body.user.name).toBe(name);
+    });
+
     test('when the file name has directories and odd characters, then the object key uses a sanitised name', async () => {
       const res = await create(valid(), { buffer: PNG, name: '../../etc/My Photo (1)é.PNG' });
       expect(res.status).toBe(201);
@@ -124,6 +132,30 @@ describe('users and avatars on DynamoDB + S3', () => {
         { name: 'x'.repeat(201), email: 'a@example.com' },
         'png',
         'Name must be at most 200 characters',
+      ],
+      [
+        'a name over 200 characters with the white space around it',
+        { name: ` ${'x'.repeat(199)} `, email: 'a@example.com' },
+        'png',
+        'Name must be at most 200 characters',
+      ],
+      [
+        'a name of 201 characters outside the BMP',
+        { name: '\u{1F600}'.repeat(201), email: 'a@example.com' },
+        'png',
+        'Name must be at most 200 characters',
+      ],
+      [
+        'an email with white space around it',
+        { name: 'Ada', email: ' a@example.com ' },
+        'png',
+        'Invalid email',
+      ],
+      [
+        'an email over 254 characters',
+        { name: 'Ada', email: `${'a'.repeat(243)}@example.com` },
+        'png',
+        'Invalid email',
       ],
       [
         'no avatar',
@@ -268,16 +300,31 @@ describe('users and avatars on DynamoDB + S3', () => {
       });
     });
 
-    test.each(['0', '101', 'abc', '1.5', '-1'])('when limit=%s, then 400', async (limit) => {
-      const res = await request(t.app).get('/users').query({ limit });
-      expect(res.status).toBe(400);
-      expect(res.body).toEqual({ error: 'Invalid limit: must be an integer between 1 and 100' });
+    test.each(['0', '101', 'abc', '1.5', '-1', '1e1', '0x10', ' 5', '05', ''])(
+      'when limit=%s, then 400',
+      async (limit) => {
+        const res = await request(t.app).get('/users').query({ limit });
+        expect(res.status).toBe(400);
+        expect(res.body).toEqual({ error: 'Invalid limit: must be an integer between 1 and 100' });
+      },
+    );
+
+    test('when limit=1, then X-Next-Cursor is the id of the user on the page, and any user id is a cursor', async () => {
+      const page = await request(t.app).get('/users').query({ limit: 1 });
+      expect(page.status).toBe(200);
+      expect(page.headers['x-next-cursor']).toBe(page.body[0].id);
+      const after = await request(t.app)
+        .get('/users')
+        .query({ cursor: '00000000-0000-4000-8000-000000000000' });
+      expect(after.status).toBe(200);
     });
 
     test.each([
       ['not base64url', 'not a cursor!'],
       ['base64 of something else', Buffer.from('{"pk":"EMAIL#x"}').toString('base64url')],
       ['base64 of non-JSON', Buffer.from('hello').toString('base64url')],
+      ['an upper-case id', '6F1C0E2A-7D43-4B7E-9A51-2A3C4D5E6F70'],
+      ['an id with a newline after it', '6f1c0e2a-7d43-4b7e-9a51-2a3c4d5e6f70\n'],
     ])('when the cursor is %s, then 400 Invalid cursor', async (_what, cursor) => {
       const res = await request(t.app).get('/users').query({ cursor });
       expect(res.status).toBe(400);

@@ -16,11 +16,20 @@ export interface Load {
   stop(): Promise<LoadResult>;
 }
 
-export function startLoad(baseUrl: string, paths: string[], connections = 8, timeoutMs = 10_000): Load {
+/** Stops on its own after `maxMs` (default 5 minutes) even if nobody calls stop(): every loop is bounded. */
+export function startLoad(
+  baseUrl: string,
+  paths: string[],
+  connections = 8,
+  timeoutMs = 10_000,
+  maxMs = 300_000,
+): Load {
   const url = new URL(baseUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const result: LoadResult = { sent: 0, failed: 0, statuses: {}, failures: [] };
   let running = true;
+  const deadline = setTimeout(() => (running = false), maxMs);
+  deadline.unref();
   const fail = (what: string) => {
     result.failed++;
     if (result.failures.length < 10) result.failures.push(what);
@@ -57,6 +66,7 @@ export function startLoad(baseUrl: string, paths: string[], connections = 8, tim
   return {
     async stop() {
       running = false;
+      clearTimeout(deadline);
       await Promise.all(loops);
       agent.destroy();
       return result;

@@ -1,10 +1,12 @@
 import {
   OpenAPIRegistry,
   OpenApiGeneratorV31,
+  type ResponseConfig,
   type RouteConfig,
   extendZodWithOpenApi,
 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { RETRY_AFTER_SECONDS } from '../errors';
 
 extendZodWithOpenApi(z);
 
@@ -19,11 +21,64 @@ export const errorResponse = (description: string) => ({ description, content: j
 
 export const unavailableResponse = (dependency: string) => ({
   description: `${dependency} unreachable or timing out`,
-  headers: {
-    'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' as const } },
-  },
+  headers: z.object({
+    'Retry-After': z
+      .int()
+      .min(0)
+      .openapi({ description: `Seconds to wait before retrying (${RETRY_AFTER_SECONDS})` }),
+  }),
   content: jsonContent(ErrorBody),
 });
+
+/** What any operation answers when it fails unexpectedly: never a stack trace, never HTML. */
+export const internalErrorResponse = errorResponse('Unexpected failure: {"error":"Internal Server Error"}');
+
+/** Headers on every response. */
+const CommonHeaders = z.object({
+  'X-Request-Id': z.string().min(1).openapi({
+    description: 'The X-Request-Id of the request when it is a sane token, else a new UUID',
+  }),
+});
+
+/** A response whose headers, if any, are a zod object (so that they are generated like everything else). */
+export type Response = Omit<ResponseConfig, 'headers'> & { headers?: z.ZodObject };
+export type Operation = Omit<RouteConfig, 'responses'> & { responses: Record<number, Response> };
+
+/** The route as given, plus what every route can answer: a 500, and `X-Request-Id` on each response. */
+function withCommonResponses(route: Operation): RouteConfig {
+  const responses: Record<number, Response> = { ...route.responses, 500: internalErrorResponse };
+  return {
+    ...route,
+    responses: Object.fromEntries(
+      Object.entries(responses).map(([status, response]) => [
+        status,
+        {
+          ...response,
+          headers: response.headers ? CommonHeaders.extend(response.headers.shape) : CommonHeaders,
+        },
+      ]),
+    ),
+  };
+}
+
+/** Registers one operation (with the responses every route shares). */
+export function registerOperation(registry: OpenAPIRegistry, route: Operation): void {
+  registry.registerPath(withCommonResponses(route));
+}
+
+/**
+ * Registers one operation under each alias path (`/readyz` and `/ready`, `/user` and `/users`, …),
+ * each with its own operationId (path → operationId).
+ */
+export function registerAliases(
+  registry: OpenAPIRegistry,
+  paths: Readonly<Record<string, string>>,
+  route: Omit<Operation, 'path' | 'operationId'>,
+): void {
+  for (const [path, operationId] of Object.entries(paths)) {
+    registerOperation(registry, { ...route, path, operationId });
+  }
+}
 
 export function generateDocument(registry: OpenAPIRegistry, version: string) {
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
@@ -36,13 +91,4 @@ export function generateDocument(registry: OpenAPIRegistry, version: string) {
     },
     servers: [{ url: '/' }],
   });
-}
-
-/** Registers one operation under each alias path (`/readyz` and `/ready`, `/user` and `/users`, …). */
-export function registerAliases(
-  registry: OpenAPIRegistry,
-  paths: readonly string[],
-  route: Omit<RouteConfig, 'path'>,
-): void {
-  for (const path of paths) registry.registerPath({ ...route, path });
 }

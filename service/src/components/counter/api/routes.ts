@@ -1,13 +1,19 @@
 import { Router } from 'express';
 import { route } from '../../../libraries/http';
 import type { Metrics } from '../../../libraries/metrics';
-import { type OpenAPIRegistry, jsonContent, unavailableResponse, z } from '../../../libraries/openapi';
+import {
+  type OpenAPIRegistry,
+  jsonContent,
+  registerOperation,
+  unavailableResponse,
+  z,
+} from '../../../libraries/openapi';
 import type { Redis } from '../../../libraries/redis';
 import { counterStore } from '../data-access/counter-store';
 import { counterService } from '../domain/counter';
 
 export const CounterResponse = z
-  .object({ counter: z.number().int().openapi({ example: 42 }) })
+  .object({ counter: z.int().min(0).openapi({ example: 42 }) })
   .openapi('Counter');
 
 export function counterRouter(deps: { metrics: Metrics; redis: Redis }): Router {
@@ -22,9 +28,10 @@ export function counterRouter(deps: { metrics: Metrics; redis: Redis }): Router 
 
 export function registerCounterOpenApi(registry: OpenAPIRegistry): void {
   const tags = ['counter'];
-  registry.registerPath({
+  registerOperation(registry, {
     method: 'get',
     path: '/read',
+    operationId: 'readCounter',
     tags,
     summary: 'Read the counter (0 when it was never written)',
     responses: {
@@ -32,9 +39,10 @@ export function registerCounterOpenApi(registry: OpenAPIRegistry): void {
       503: unavailableResponse('Redis'),
     },
   });
-  registry.registerPath({
+  registerOperation(registry, {
     method: 'post',
     path: '/write',
+    operationId: 'incrementCounter',
     tags,
     summary: 'Increment the counter atomically (Redis INCR)',
     responses: {

@@ -8,36 +8,46 @@ import {
   type OpenAPIRegistry,
   errorResponse,
   jsonContent,
+  registerOperation,
   unavailableResponse,
   z,
 } from '../../../libraries/openapi';
 import { messagesQueue, messagesTable } from '../data-access/messages-store';
 import { MAX_MESSAGE_BYTES, MessageTooLargeError, messagesService } from '../domain/messages';
 
+/** A JSON object with at least one member (zod has no keyword for it, so the document is told here). */
+const NonEmptyObject = z
+  .record(z.string(), z.unknown())
+  .refine((value) => Object.keys(value).length >= 1, { message: 'Empty object' })
+  .openapi({ minProperties: 1 });
+
 export const ProcessMessageBody = z
-  .union([z.record(z.string(), z.unknown()), z.array(z.unknown())])
+  .union([NonEmptyObject, z.array(z.unknown()).min(1)])
   .openapi('MessagePayload', {
-    description: 'Any non-empty JSON object or array',
+    description: `Any non-empty JSON object or array, at most ${MAX_MESSAGE_BYTES / 1024} KiB as sent and as compact JSON`,
     example: { order: 42, item: 'book' },
   });
+/** SQS MessageIds are UUIDs; anything else of this shape is looked up (and not found). */
+const MessageId = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/);
+export const MessageIdParams = z.object({ messageId: MessageId });
+
 export const ProcessMessageResponse = z
   .object({
     status: z.literal('success'),
     data: z
       .string()
       .openapi({ description: 'The body as compact JSON text', example: '{"order":42,"item":"book"}' }),
-    messageId: z.string().openapi({ description: 'The SQS MessageId' }),
+    messageId: MessageId.openapi({ description: 'The SQS MessageId' }),
   })
   .openapi('MessageAccepted');
 export const MessageError = z
   .object({ status: z.literal('error'), message: z.string() })
   .openapi('MessageError');
-export const MessageIdParams = z.object({ messageId: z.string().regex(/^[\w-]{1,128}$/) });
 export const StoredMessageResponse = z
   .object({
-    id: z.string(),
+    id: MessageId,
     content: z.string().openapi({ description: 'The message body (JSON text)' }),
-    received_at: z.string().openapi({ format: 'date-time' }),
+    received_at: z.iso.datetime(),
   })
   .openapi('StoredMessage');
 
@@ -60,6 +70,11 @@ function readJsonBody(req: Request, res: Response, next: NextFunction): void {
     if (type === 'entity.parse.failed') return next(messageError(400, 'Malformed JSON'));
     if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
       return next(messageError(415, 'Content-Type must be application/json'));
+    }
+    // Anything else the client caused (an aborted or mis-sized body) still has this API's error shape.
+    const status = (err as { status?: number }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return next(messageError(400, 'Malformed request body'));
     }
     next(err);
   });
@@ -107,29 +122,37 @@ export function messagesRouter(deps: { config: Config; metrics: Metrics; aws: Aw
 export function registerMessagesOpenApi(registry: OpenAPIRegistry): void {
   const tags = ['messages'];
   const errorOf = (description: string) => ({ description, content: jsonContent(MessageError) });
-  registry.registerPath({
+  registerOperation(registry, {
     method: 'post',
     path: '/process_message',
+    operationId: 'processMessage',
     tags,
     summary: 'Send a JSON object or array to the SQS queue; the worker stores it in DynamoDB',
     request: { body: { required: true, content: jsonContent(ProcessMessageBody) } },
     responses: {
-      200: { description: 'Sent to the queue', content: jsonContent(ProcessMessageResponse) },
-      400: errorOf('Empty body, `{}`, malformed JSON, or not an object/array'),
-      413: errorOf('Body over 256 KiB'),
-      415: errorOf('Content-Type is not application/json'),
+      200: {
+        description: 'Sent to the queue',
+        content: jsonContent(ProcessMessageResponse),
+        links: {
+          GetMessage: { operationId: 'getMessage', parameters: { messageId: '$response.body#/messageId' } },
+        },
+      },
+      400: errorOf('No body, `{}`, `[]`, `null`, malformed JSON, or not an object or array'),
+      413: errorOf(`Body over ${MAX_MESSAGE_BYTES / 1024} KiB`),
+      415: errorOf('Content-Type is not application/json (UTF-8)'),
       503: unavailableResponse('SQS'),
     },
   });
-  registry.registerPath({
+  registerOperation(registry, {
     method: 'get',
     path: '/messages/{messageId}',
+    operationId: 'getMessage',
     tags,
     summary: 'A message stored by the worker',
     request: { params: MessageIdParams },
     responses: {
       200: { description: 'The stored message', content: jsonContent(StoredMessageResponse) },
-      404: errorResponse('Not stored (yet)'),
+      404: errorResponse('Not stored (yet): {"error":"Message not found"}'),
       503: unavailableResponse('DynamoDB'),
     },
   });

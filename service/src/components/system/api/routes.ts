@@ -2,10 +2,15 @@ import { Router } from 'express';
 import type { Config } from '../../../libraries/config';
 import { route } from '../../../libraries/http';
 import type { Metrics } from '../../../libraries/metrics';
-import { type OpenAPIRegistry, jsonContent, registerAliases } from '../../../libraries/openapi';
+import {
+  type OpenAPIRegistry,
+  jsonContent,
+  registerAliases,
+  registerOperation,
+} from '../../../libraries/openapi';
 import { configView } from '../domain/config-view';
 import { type Lifecycle, type Probe, checkReadiness } from '../domain/readiness';
-import { ConfigResponse, HomeResponse, ReadinessResponse, StatusHealthy, StatusOk } from './schemas';
+import { ConfigResponse, HomeResponse, NoStore, ReadinessResponse, StatusHealthy, StatusOk } from './schemas';
 
 export interface SystemDeps {
   readonly config: Config;
@@ -55,47 +60,67 @@ export function systemRouter(deps: SystemDeps): Router {
 
 export function registerSystemOpenApi(registry: OpenAPIRegistry): void {
   const tags = ['system'];
-  registry.registerPath({
+  registerOperation(registry, {
     method: 'get',
     path: '/',
+    operationId: 'getHome',
     tags,
     summary: 'Greeting, status and version',
     responses: { 200: { description: 'The service answers', content: jsonContent(HomeResponse) } },
   });
-  registerAliases(registry, ['/config', '/configs'], {
-    method: 'get',
-    tags,
-    summary: 'Public configuration values; secrets only as "Yes"/"No"',
-    responses: { 200: { description: 'Configuration', content: jsonContent(ConfigResponse) } },
-  });
-  registry.registerPath({
+  registerAliases(
+    registry,
+    { '/config': 'getConfig', '/configs': 'getConfigs' },
+    {
+      method: 'get',
+      tags,
+      summary: 'Public configuration values; secrets only as "Yes"/"No"',
+      responses: { 200: { description: 'Configuration', content: jsonContent(ConfigResponse) } },
+    },
+  );
+  registerOperation(registry, {
     method: 'get',
     path: '/healthz',
+    operationId: 'getLiveness',
     tags,
     summary: 'Liveness: touches no dependency',
     responses: { 200: { description: 'The process is alive', content: jsonContent(StatusOk) } },
   });
-  registerAliases(registry, ['/health', '/health-check'], {
-    method: 'get',
-    tags,
-    summary: 'Health (compatibility route)',
-    responses: { 200: { description: 'Healthy', content: jsonContent(StatusHealthy) } },
-  });
-  registerAliases(registry, ['/readyz', '/ready'], {
-    method: 'get',
-    tags,
-    summary: 'Readiness: checks DynamoDB, S3, SQS and Redis, each with a short timeout',
-    responses: {
-      200: { description: 'Every dependency answers', content: jsonContent(ReadinessResponse) },
-      503: {
-        description: 'A dependency is unavailable, or shutdown has begun',
-        content: jsonContent(ReadinessResponse),
+  registerAliases(
+    registry,
+    { '/health': 'getHealth', '/health-check': 'getHealthCheck' },
+    {
+      method: 'get',
+      tags,
+      summary: 'Health (compatibility route)',
+      responses: { 200: { description: 'Healthy', content: jsonContent(StatusHealthy) } },
+    },
+  );
+  registerAliases(
+    registry,
+    { '/readyz': 'getReadiness', '/ready': 'getReady' },
+    {
+      method: 'get',
+      tags,
+      summary: 'Readiness: checks DynamoDB, S3, SQS and Redis, each with a short timeout',
+      responses: {
+        200: {
+          description: 'Every dependency answers',
+          headers: NoStore,
+          content: jsonContent(ReadinessResponse),
+        },
+        503: {
+          description: 'A dependency is unavailable, or shutdown has begun',
+          headers: NoStore,
+          content: jsonContent(ReadinessResponse),
+        },
       },
     },
-  });
-  registry.registerPath({
+  );
+  registerOperation(registry, {
     method: 'get',
     path: '/metrics',
+    operationId: 'getMetrics',
     tags,
     summary: 'Prometheus metrics',
     responses: {

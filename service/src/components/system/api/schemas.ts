@@ -22,3 +22,6 @@ export const ReadinessResponse = z
     shutting_down: z.boolean().optional(),
   })
   .openapi('Readiness');
+
+/** Readiness is never cached. */
+export const NoStore = z.object({ 'Cache-Control': z.literal('no-store') });

@@ -9,6 +9,7 @@ import type { Metrics } from '../../../libraries/metrics';
 import {
   type OpenAPIRegistry,
   registerAliases,
+  registerOperation,
   errorResponse,
   jsonContent,
   unavailableResponse,
@@ -16,16 +17,20 @@ import {
 } from '../../../libraries/openapi';
 import { avatarStore } from '../data-access/avatar-store';
 import { usersTable } from '../data-access/users-table';
-import { detectImageType, typeFromFileName } from '../domain/avatar';
+import { AVATAR_TYPES, detectImageType, typeFromFileName } from '../domain/avatar';
 import { type NewUser, usersService } from '../domain/users';
 import {
+  CreateUserEncoding,
   CreateUserFields,
   CreateUserForm,
   ListUsersQuery,
   MAX_NAME_LENGTH,
+  MAX_PAGE_SIZE,
   UserCreated,
   UserIdParams,
+  UserLocation,
   UserSchema,
+  UsersCursor,
 } from './schemas';
 
 const MAX_TEXT_FIELD_BYTES = 8 * 1024;
@@ -91,7 +96,11 @@ const singleValue = (fields: Record<string, unknown>, name: string): string | un
   throw AppError.badRequest(`Field ${name} must be given once`);
 };
 
-/** The contract's validation order: both missing, name, email, name length, email format, then the avatar. */
+/**
+ * The contract's validation order: both missing, name, email, name length, email format, then the
+ * avatar. Other form fields are ignored and never stored (the document lists only these, so a
+ * generated valid request never sends any).
+ */
 export function parseNewUser(
   fields: Record<string, unknown> | undefined,
   file: Express.Multer.File | undefined,
@@ -104,9 +113,11 @@ export function parseNewUser(
   if (blank(email)) throw AppError.badRequest('Missing required data: email');
   const parsed = CreateUserFields.safeParse({ name, email });
   if (!parsed.success) {
-    const nameIssue = parsed.error.issues.find((i) => i.path[0] === 'name');
+    const issues = parsed.error.issues;
     throw AppError.badRequest(
-      nameIssue ? `Name must be at most ${MAX_NAME_LENGTH} characters` : 'Invalid email',
+      issues.some((i) => i.path[0] === 'name')
+        ? `Name must be at most ${MAX_NAME_LENGTH} characters`
+        : 'Invalid email',
     );
   }
   const claimed = file ? typeFromFileName(file.originalname) : undefined;
@@ -150,10 +161,12 @@ export function usersRouter(deps: {
     if (!query.success) {
       const issue = query.error.issues[0];
       throw AppError.badRequest(
-        issue.path[0] === 'limit' ? 'Invalid limit: must be an integer between 1 and 100' : 'Invalid cursor',
+        issue.path[0] === 'limit'
+          ? `Invalid limit: must be an integer between 1 and ${MAX_PAGE_SIZE}`
+          : 'Invalid cursor',
       );
     }
-    const { users, nextCursor } = await service.list(query.data.limit ?? 100, query.data.cursor);
+    const { users, nextCursor } = await service.list(query.data.limit ?? MAX_PAGE_SIZE, query.data.cursor);
     if (nextCursor) res.setHeader('X-Next-Cursor', nextCursor);
     res.json(users);
   };
@@ -183,78 +196,110 @@ export function usersRouter(deps: {
   return router;
 }
 
+/** What a created user links to: the stateful tests (and clients) follow these from the 201. */
+const userLinks = {
+  GetUser: { operationId: 'getUser', parameters: { id: '$response.body#/id' } },
+  GetUserAvatar: { operationId: 'getUserAvatar', parameters: { id: '$response.body#/id' } },
+  DeleteUser: { operationId: 'deleteUser', parameters: { id: '$response.body#/id' } },
+  ListUsers: { operationId: 'listUsers' },
+};
+
 export function registerUsersOpenApi(registry: OpenAPIRegistry): void {
   const tags = ['users'];
-  registerAliases(registry, ['/user', '/users'], {
-    method: 'post',
-    tags,
-    summary: 'Create a user with an avatar (multipart/form-data)',
-    request: { body: { required: true, content: { 'multipart/form-data': { schema: CreateUserForm } } } },
-    responses: {
-      201: {
-        description: 'Created',
-        headers: { Location: { description: '/users/<id>', schema: { type: 'string' } } },
-        content: jsonContent(UserCreated),
+  const notFound = errorResponse('No user with this id (a malformed id included)');
+  registerAliases(
+    registry,
+    { '/user': 'createUser', '/users': 'createUserAtUsers' },
+    {
+      method: 'post',
+      tags,
+      summary: 'Create a user with an avatar (multipart/form-data)',
+      request: {
+        body: {
+          required: true,
+          content: { 'multipart/form-data': { schema: CreateUserForm, encoding: CreateUserEncoding } },
+        },
       },
-      400: errorResponse('Missing or invalid field, or not a PNG/JPEG/GIF avatar'),
-      409: errorResponse('Email already registered'),
-      413: errorResponse('Avatar too large'),
-      503: unavailableResponse('DynamoDB or S3'),
+      responses: {
+        201: {
+          description: 'Created',
+          headers: z.object({ Location: UserLocation.openapi({ description: '/users/<id>' }) }),
+          content: jsonContent(UserCreated),
+          links: userLinks,
+        },
+        400: errorResponse(
+          'A field missing, blank, too long, malformed or given twice, the avatar missing or not a PNG/JPEG/GIF, ' +
+            'another file field, too many fields, or a malformed multipart body',
+        ),
+        409: errorResponse('Email already registered (case-insensitively)'),
+        413: errorResponse('Avatar larger than AVATAR_MAX_BYTES'),
+        503: unavailableResponse('DynamoDB or S3'),
+      },
     },
-  });
-  registry.registerPath({
+  );
+  registerOperation(registry, {
     method: 'get',
     path: '/users',
+    operationId: 'listUsers',
     tags,
     summary: 'List users, a page at a time',
     request: { query: ListUsersQuery },
     responses: {
       200: {
         description: 'A page of users',
-        headers: {
-          'X-Next-Cursor': { description: 'Present when more users remain', schema: { type: 'string' } },
-        },
-        content: jsonContent(z.array(UserSchema)),
+        headers: z.object({
+          'X-Next-Cursor': UsersCursor.optional().openapi({
+            description: 'Present when more users remain: the cursor of the next page',
+          }),
+        }),
+        content: jsonContent(z.array(UserSchema).max(MAX_PAGE_SIZE)),
       },
       400: errorResponse('Invalid limit or cursor'),
       503: unavailableResponse('DynamoDB'),
     },
   });
-  registry.registerPath({
+  registerOperation(registry, {
     method: 'get',
     path: '/users/{id}',
+    operationId: 'getUser',
     tags,
     summary: 'One user',
     request: { params: UserIdParams },
     responses: {
       200: { description: 'The user', content: jsonContent(UserSchema) },
-      404: errorResponse('User not found'),
+      404: notFound,
+      503: unavailableResponse('DynamoDB'),
     },
   });
-  registry.registerPath({
+  registerOperation(registry, {
     method: 'delete',
     path: '/users/{id}',
+    operationId: 'deleteUser',
     tags,
     summary: 'Delete a user, its email reservation and its avatar',
     request: { params: UserIdParams },
-    responses: { 204: { description: 'Deleted' }, 404: errorResponse('User not found') },
+    responses: {
+      204: { description: 'Deleted' },
+      404: notFound,
+      503: unavailableResponse('DynamoDB or S3'),
+    },
   });
-  registry.registerPath({
+  registerOperation(registry, {
     method: 'get',
     path: '/users/{id}/avatar',
+    operationId: 'getUserAvatar',
     tags,
     summary: 'The avatar image',
     request: { params: UserIdParams },
     responses: {
       200: {
         description: 'The image bytes with their real Content-Type',
-        content: {
-          'image/png': { schema: { type: 'string', format: 'binary' } },
-          'image/jpeg': { schema: { type: 'string', format: 'binary' } },
-          'image/gif': { schema: { type: 'string', format: 'binary' } },
-        },
+        content: Object.fromEntries(
+          AVATAR_TYPES.map((type) => [type, { schema: { type: 'string' as const, format: 'binary' } }]),
+        ),
       },
-      404: errorResponse('User not found'),
+      404: errorResponse('User not found, or its avatar object not found'),
+      503: unavailableResponse('DynamoDB or S3'),
     },
   });
 }

@@ -1,12 +1,17 @@
 /** The image types an avatar may be, by extension and by magic number. */
 export type ImageType = 'image/png' | 'image/jpeg' | 'image/gif';
 
-const EXTENSIONS: Record<string, ImageType> = {
+const EXTENSIONS: Readonly<Record<string, ImageType>> = {
   '.png': 'image/png',
   '.jpg': 'image/jpeg',
   '.jpeg': 'image/jpeg',
   '.gif': 'image/gif',
 };
+
+/** The file name extensions an avatar may have (any case), with their dot. */
+export const AVATAR_EXTENSIONS: readonly string[] = Object.keys(EXTENSIONS);
+/** The image types an avatar may be. */
+export const AVATAR_TYPES: readonly ImageType[] = [...new Set(Object.values(EXTENSIONS))];
 
 const startsWith = (bytes: Buffer, signature: readonly number[]): boolean =>
   bytes.length >= signature.length && signature.every((b, i) => bytes[i] === b);

@@ -5,7 +5,7 @@ import type { Metrics } from '../../../libraries/metrics';
 import type { AvatarObject, AvatarStore } from '../data-access/avatar-store';
 import type { UserRecord, UsersTable } from '../data-access/users-table';
 import { type ImageType, sanitiseFileName } from './avatar';
-import { decodeCursor, encodeCursor } from './cursor';
+import { cursorAfter, startKeyOf } from './cursor';
 
 /** A user as clients see it. */
 export interface User {
@@ -92,12 +92,12 @@ export function usersService(deps: {
       return toUser(record);
     },
 
-    /** One page of users and, when more remain, the cursor of the next page. */
+    /** One page of users after the cursor (a validated user id) and, when more remain, the cursor of the next page. */
     async list(limit: number, cursor?: string): Promise<{ users: User[]; nextCursor?: string }> {
-      const startKey = cursor === undefined ? undefined : decodeCursor(cursor);
+      const startKey = cursor === undefined ? undefined : startKeyOf(cursor);
       const rows = await table.scanUsers(limit + 1, startKey);
       const page = rows.slice(0, limit);
-      const nextCursor = rows.length > limit ? encodeCursor({ pk: page[page.length - 1].pk }) : undefined;
+      const nextCursor = rows.length > limit ? cursorAfter(page[page.length - 1].id) : undefined;
       return { users: page.map(toUser), nextCursor };
     },
 
