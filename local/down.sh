@@ -5,7 +5,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 if [ "$(cat "$STATE/k8s/provider" 2>/dev/null)" = kind ]; then
   bash "$ROOT/local/k8s/kind.sh" stop
-elif compgen -G "$STATE/pids/k8s-*.pid" >/dev/null || [ -e "/run/netns/${LOCAL_K8S_NETNS:-eks-cdk-reference}" ]; then
+elif compgen -G "$STATE/pids/k8s-*.pid" >/dev/null || [ -f "$STATE/k8s/provider" ]; then
   bash "$ROOT/local/k8s/cluster.sh" stop
 fi
 for name in worker api redis emulator; do stop_pidfile "$name"; done

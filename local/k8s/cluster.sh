@@ -69,10 +69,15 @@ ensure_pki() {
 
 # --- The network namespace: loopback, the node address on a veth pair, forwarding on.
 ensure_netns() {
+  if netns_exists && [ "$(netns_owner)" != "$ROOT" ]; then
+    die "network namespace $K8S_NETNS belongs to the cluster of ${NETNS_OWNER_FILE:+$(netns_owner)}: stop it there (npm run local:down) or set LOCAL_K8S_NETNS to another name"
+  fi
   if ! netns_exists; then
     ip netns add "$K8S_NETNS"
     say "netns: created $K8S_NETNS"
   fi
+  mkdir -p "$(dirname "$NETNS_OWNER_FILE")"
+  echo "$ROOT" >"$NETNS_OWNER_FILE"
   ip -n "$K8S_NETNS" link set lo up
   if ! ip -n "$K8S_NETNS" link show k8s-node >/dev/null 2>&1; then
     ip -n "$K8S_NETNS" link add k8s-node type veth peer name k8s-node-peer
@@ -358,19 +363,24 @@ unmount_state() {
 }
 
 stop() {
-  local name
-  local pidfile
+  local name pidfile ours=0
+  # The pods, their cgroups and the namespace only when they are this checkout's (netns_owner);
+  # a namespace without an owner record is this checkout's when its pid files are here.
+  if [ "$(netns_owner)" = "$ROOT" ] || { [ -z "$(netns_owner)" ] && compgen -G "$STATE/pids/k8s-*.pid" >/dev/null; }; then ours=1; fi
   for pidfile in "$STATE"/pids/k8s-in-*.pid "$STATE"/pids/k8s-out-*.pid; do
     if [ -e "$pidfile" ]; then stop_forwarder "$(basename "$pidfile" .pid)"; fi
   done
   for name in kubelet kube-proxy; do stop_pidfile "k8s-$name"; done
-  kill_pods
+  if [ "$ours" = 1 ]; then kill_pods; fi
   # The containerd shims (and so any container left) of this containerd only.
   pkill -KILL -f "containerd-shim-runc-v2 .*-address $CONTAINERD_SOCK" 2>/dev/null || true
   for name in containerd kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_pidfile "k8s-$name"; done
-  kill_pods
   unmount_state
-  if netns_exists; then ip netns del "$K8S_NETNS"; say "netns: removed $K8S_NETNS"; fi
+  if [ "$ours" = 1 ]; then
+    kill_pods
+    if netns_exists; then ip netns del "$K8S_NETNS"; say "netns: removed $K8S_NETNS"; fi
+    rm -f "$NETNS_OWNER_FILE"
+  fi
   rm -f "$K8S_ENV_FILE" "$K8S_STATE/provider"
   say "cluster stopped"
 }
@@ -378,6 +388,6 @@ stop() {
 case "$cmd" in
   start) start ;;
   stop) stop ;;
-  status) if netns_exists && api_healthy && node_ready; then say "cluster: ready (KUBECONFIG=$KUBECONFIG)"; else say "cluster: not running"; exit 1; fi ;;
+  status) if netns_ours && api_healthy && node_ready; then say "cluster: ready (KUBECONFIG=$KUBECONFIG)"; else say "cluster: not running"; exit 1; fi ;;
   *) die "usage: local/k8s/cluster.sh start|stop|status" ;;
 esac

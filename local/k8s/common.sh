@@ -45,6 +45,11 @@ mkdir -p "$K8S_STATE" "$K8S_RUN"
 # the mount namespace stays the host's, so the kubelet's and containerd's mounts are shared).
 in_netns() { nsenter --net="/run/netns/$K8S_NETNS" -- "$@"; }
 netns_exists() { [ -e "/run/netns/$K8S_NETNS" ]; }
+# Which checkout's cluster lives in the namespace: one owner at a time, so that `local:down` in one
+# clone never removes the namespace or the pods of another.
+NETNS_OWNER_FILE="/run/eks-cdk-reference/$K8S_NETNS.owner"
+netns_owner() { cat "$NETNS_OWNER_FILE" 2>/dev/null || true; }
+netns_ours() { netns_exists && [ "$(netns_owner)" = "$ROOT" ]; }
 # Which cluster: the built-in one (cluster.sh) or, with LOCAL_K8S=kind, a kind cluster (kind.sh);
 # a running cluster remembers its kind, so local:down stops the right one.
 K8S_PROVIDER="${LOCAL_K8S:-$(cat "$K8S_STATE/provider" 2>/dev/null || echo local)}"
