@@ -3,13 +3,15 @@
  * and a bare node:http handler, each server in its own process, autocannon in this one. Prints the
  * table and writes it as JSON and Markdown. See docs/BENCHMARKS.md.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { format, resolveConfig } from 'prettier';
 import { pngOfSize, userForm } from './lib/fixtures';
+import { type ProcessMemory, memoryMarkdown, memoryTextTable, watchMemory } from './lib/memory';
 import { summariseProfile } from './lib/profile';
 import { type BenchResources, createResources } from './lib/resources';
 import {
@@ -25,6 +27,7 @@ import {
   markdownReport,
   textTable,
 } from './lib/report';
+import { freePort } from '../test/service/helpers/redis-server';
 
 const ROOT = resolve(__dirname, '..');
 const STATE = join(ROOT, '.local', 'bench');
@@ -105,12 +108,17 @@ interface RunningServer {
   readonly port: number;
 }
 
+/** Preloaded into the full app and the worker: their memory breakdown at the RSS peak. */
+const MEMORY_PROBE = pathToFileURL(join(__dirname, 'lib', 'memory-probe.ts')).href;
+const memoryFile = (what: string) => join(STATE, `memory-${what}-${runId}.json`);
+
 function startServer(name: ServerName, env: NodeJS.ProcessEnv): Promise<RunningServer> {
-  const execArgv = ['--import', 'tsx'];
+  const probe = name === 'full';
+  const execArgv = ['--import', 'tsx', ...(probe ? ['--import', MEMORY_PROBE] : [])];
   const child = fork(join(__dirname, 'server.ts'), [name], {
     cwd: ROOT,
     execArgv,
-    env,
+    env: probe ? { ...env, BENCH_MEMORY_FILE: memoryFile('api') } : env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   children.push(child);
@@ -126,6 +134,36 @@ function startServer(name: ServerName, env: NodeJS.ProcessEnv): Promise<RunningS
       reject(new Error(`${name} server exited with code ${code} before listening`));
     });
   });
+}
+
+/**
+ * The worker (service/src/worker.ts, as the image runs it but through tsx) on the run's queue, so
+ * that its memory is measured under the load POST /process_message puts on it. Its log goes to a file.
+ */
+async function startWorker(env: NodeJS.ProcessEnv, logFile: string): Promise<ChildProcess> {
+  const port = await freePort();
+  const log = openSync(logFile, 'w');
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--import', MEMORY_PROBE, join(ROOT, 'service', 'src', 'worker.ts')],
+    {
+      cwd: ROOT,
+      env: { ...env, PORT: String(port), BENCH_MEMORY_FILE: memoryFile('worker') },
+      stdio: ['ignore', log, log],
+    },
+  );
+  closeSync(log);
+  children.push(child);
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null)
+      throw new Error(`the worker exited with code ${child.exitCode}; see ${logFile}`);
+    const up = await fetch(`http://127.0.0.1:${port}/healthz`)
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (up) return child;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the worker did not answer /healthz within 60 s; see ${logFile}`);
 }
 
 const children: ChildProcess[] = [];
@@ -268,8 +306,9 @@ async function main(): Promise<void> {
       (complete && settings.durationSeconds >= 5 ? 'bench/results/latest' : '.local/bench/last'),
   );
   mkdirSync(join(STATE, 'profiles'), { recursive: true });
-  // Only the last run's access logs are kept (a run writes tens of MB).
-  for (const f of readdirSync(STATE)) if (/^full-app-.*\.log$/.test(f)) rmSync(join(STATE, f));
+  // Only the last run's access logs (a run writes tens of MB) and memory probes are kept.
+  for (const f of readdirSync(STATE))
+    if (/^(full-app-.*\.log|memory-.*\.json)$/.test(f)) rmSync(join(STATE, f));
   const machine = describeMachine();
   console.log(
     `bench: ${settings.connections} connections, ${settings.durationSeconds} s per run, ${settings.warmupSeconds} s warm-up`,
@@ -293,6 +332,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', onSignal);
 
   const runs: Measurement[] = [];
+  let memory: ProcessMemory[];
   try {
     resources = await createResources(region, endpoint);
     console.log(`bench: created ${resources.usersTable}, ${resources.messagesTable}, ${resources.bucket}`);
@@ -314,7 +354,15 @@ async function main(): Promise<void> {
       SECRET_KEY: process.env.SECRET_KEY ?? randomBytes(24).toString('hex'),
       BENCH_LOG_FILE: logFile,
     };
-    const running = await Promise.all(servers.map((s) => startServer(s, env)));
+    const [running, worker] = await Promise.all([
+      Promise.all(servers.map((s) => startServer(s, env))),
+      startWorker(env, logFile.replace(/\.log$/, '.worker.log')),
+    ]);
+    const full = running.find((s) => s.name === 'full');
+    const watchers = [
+      ...(full ? [watchMemory('api (full app)', full.child.pid, memoryFile('api'))] : []),
+      watchMemory('worker', worker.pid, memoryFile('worker')),
+    ];
     const seeder = running[0];
     const users = SCENARIOS.find((s) => s.name === 'POST /user');
     if (seeder && users) {
@@ -336,6 +384,9 @@ async function main(): Promise<void> {
         }
       }
     }
+    for (const w of watchers) w.requestGc();
+    await new Promise((r) => setTimeout(r, 1000));
+    memory = watchers.map((w) => w.finish());
     await stopChildren();
     console.log(`bench: the access logs are ${logFile.replace(/\.log$/, '.<server>.log')}`);
   } finally {
@@ -352,10 +403,13 @@ async function main(): Promise<void> {
   addRatios(rows);
   machine.loadAverage.end = loadAverage1m();
   console.log(`\n${textTable(rows)}\n`);
-  const markdown = markdownReport(rows, machine, settings);
+  if (memory.length > 0) console.log(`${memoryTextTable(memory)}\n`);
+  const markdown = [markdownReport(rows, machine, settings), memoryMarkdown(memory)]
+    .filter(Boolean)
+    .join('\n');
   mkdirSync(dirname(output), { recursive: true });
   // Formatted like the repository's other JSON, so that `npm run lint` (prettier --check) passes.
-  const json = JSON.stringify({ machine, settings, results: rows });
+  const json = JSON.stringify({ machine, settings, results: rows, memory });
   writeFileSync(
     `${output}.json`,
     await format(json, { ...(await resolveConfig(`${output}.json`)), parser: 'json' }),
