@@ -1,7 +1,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type Backends, ENDPOINT, createBackends } from './helpers/backends';
 import { PNG } from './helpers/images';
-import { type LoadRecord, sendOnce, sleep, startHttpLoad, tally, timeUntil } from './helpers/http-load';
+import { type LoadRecord, sendOnce, sleep, startHttpLoad, tally, timeUntil } from '../support/http-load';
 import { RedisServer } from './helpers/redis-server';
 import { type ServiceProc, startApi } from './helpers/service-procs';
 import { StallProxy } from './helpers/stall-proxy';

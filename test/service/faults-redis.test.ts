@@ -1,5 +1,5 @@
 import { type Backends, createBackends } from './helpers/backends';
-import { type LoadRecord, sendOnce, sleep, startHttpLoad, tally, timeUntil } from './helpers/http-load';
+import { type LoadRecord, sendOnce, sleep, startHttpLoad, tally, timeUntil } from '../support/http-load';
 import { RedisServer } from './helpers/redis-server';
 import { type ServiceProc, startApi } from './helpers/service-procs';
 

@@ -1,7 +1,7 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type Backends, createBackends } from './helpers/backends';
-import { type LoadRecord, sendOnce, sleep, startHttpLoad, tally } from './helpers/http-load';
+import { type LoadRecord, sendOnce, sleep, startHttpLoad, tally } from '../support/http-load';
 import { RedisServer } from './helpers/redis-server';
 import { type ServiceProc, startApi, startWorker } from './helpers/service-procs';
 

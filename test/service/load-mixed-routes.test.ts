@@ -7,7 +7,7 @@ import {
   sleep,
   startHttpLoad,
   tally,
-} from './helpers/http-load';
+} from '../support/http-load';
 import { RedisServer } from './helpers/redis-server';
 import { type ServiceProc, startApi, startWorker } from './helpers/service-procs';
 

@@ -1,7 +1,7 @@
 import { Agent, request as httpRequest } from 'node:http';
 
 /**
- * Bounded keep-alive load for the load and fault suites (faults-*.test.ts, load-*.test.ts): any
+ * Bounded keep-alive load for the load and fault suites (the service faults and load tests, the k8s rollout): any
  * method, headers and body, `connections` loops on one keep-alive Agent, each sending its next
  * request when the previous one has ended, until `stop()` (or `maxDurationMs`, whichever is first).
  * Every request is recorded: when it started, how long it took, its status, its `Retry-After`, or
