@@ -24,7 +24,8 @@ trap 'exit 130' INT TERM
 # Each in its own process group (setsid), so that Ctrl-C and the cleanup reach tsx's child too.
 start() { setsid "$@" & children+=("$!"); }
 tsx="$ROOT/node_modules/.bin/tsx"
-start env PORT="$API_PORT" "$tsx" watch --clear-screen=false "$ROOT/service/src/server.ts"
+# No load balancer to leave in dev mode: a restart should not wait for the api's SIGTERM drain.
+start env PORT="$API_PORT" SHUTDOWN_DRAIN_DELAY_MS=0 "$tsx" watch --clear-screen=false "$ROOT/service/src/server.ts"
 start env PORT="$((API_PORT + 1))" "$tsx" watch --clear-screen=false "$ROOT/service/src/worker.ts"
 start "$ROOT/node_modules/.bin/tsc" --noEmit --watch --preserveWatchOutput -p "$ROOT/service/tsconfig.json"
 wait_for "api /readyz on port $API_PORT" "${API_START_TIMEOUT:-60}" /dev/null \
