@@ -3,8 +3,7 @@
  * and the Swagger UI at /swagger/ serves HTML that a real browser (Chromium) renders into the
  * list of operations.
  */
-import { chromium } from 'playwright-core';
-import { existsSync } from 'fs';
+import { launchChromium } from '../support/browser';
 import { expectJson, get, mediaType, urlOf } from './support/http';
 
 /** Every route of API.md (path parameters in OpenAPI form; their names are free). */
@@ -83,9 +82,7 @@ describe('GET /swagger/', () => {
   });
 
   test('when opened in Chromium, then the UI renders the operations of the API', async () => {
-    const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-    expect(existsSync(executablePath)).toBe(true);
-    const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const response = await page.goto(urlOf('/swagger/'));

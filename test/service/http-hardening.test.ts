@@ -1,13 +1,13 @@
 import { type Server, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { ConfigError, loadConfig } from '../../service/src/libraries/config';
 import { KEEP_ALIVE_TIMEOUT_MS, createHttpServer } from '../../service/src/libraries/http';
+import { launchChromium } from '../support/browser';
 import { waitFor } from './helpers/redis-server';
 import { useTestApp } from './helpers/test-app';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const LIMIT = 64 * 1024;
 
 /** The directives of a Content-Security-Policy header, by name. */
@@ -116,16 +116,7 @@ describe('HTTP hardening: security headers, body limits, timeouts', () => {
       let browser: Browser;
 
       beforeAll(async () => {
-        browser = await chromium.launch({
-          executablePath: CHROMIUM,
-          headless: true,
-          args: [
-            '--no-sandbox',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-gpu',
-          ],
-        });
+        browser = await launchChromium();
       });
 
       afterAll(async () => {

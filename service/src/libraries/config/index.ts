@@ -11,24 +11,7 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
-const integerIn = (min: number, max: number, fallback: number) =>
-  optionalString.pipe(
-    z
-      .string()
-      .regex(/^\d+$/, { message: `must be an integer between ${min} and ${max}` })
-      .transform(Number)
-      .pipe(
-        z
-          .number()
-          .int()
-          .min(min, { message: `must be at least ${min}` })
-          .max(max, { message: `must be at most ${max}` }),
-      )
-      .optional()
-      .transform((v) => v ?? fallback),
-  );
-
-/** Like integerIn, but absent stays undefined (the default is derived from other variables). */
+/** An integer in [min, max]; absent or blank stays undefined (for defaults derived from other variables). */
 const optionalIntegerIn = (min: number, max: number) =>
   optionalString.pipe(
     z
@@ -44,6 +27,10 @@ const optionalIntegerIn = (min: number, max: number) =>
       )
       .optional(),
   );
+
+/** An integer in [min, max]; absent or blank gives `fallback`. */
+const integerIn = (min: number, max: number, fallback: number) =>
+  optionalIntegerIn(min, max).transform((v) => v ?? fallback);
 
 const booleanFlag = optionalString.pipe(
   z
