@@ -1,9 +1,8 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { type Backends, ENDPOINT, createBackends } from './helpers/backends';
+import { ENDPOINT } from './helpers/backends';
 import { PNG } from './helpers/images';
 import { type LoadRecord, sendOnce, sleep, startHttpLoad, tally, timeUntil } from '../support/http-load';
-import { RedisServer } from './helpers/redis-server';
-import { type ServiceProc, startApi } from './helpers/service-procs';
+import { useServiceFixture } from './helpers/service-procs';
 import { StallProxy } from './helpers/stall-proxy';
 
 /**
@@ -43,26 +42,20 @@ const form = (name: string, email: string) => {
 };
 
 describe('fault: the AWS emulator stalled for 5 s under read load', () => {
-  let backends: Backends;
-  let redis: RedisServer;
+  const fx = useServiceFixture('fstall');
   let proxy: StallProxy;
-  let api: ServiceProc | undefined;
 
   beforeAll(async () => {
-    backends = await createBackends('fstall');
-    redis = await RedisServer.start();
     proxy = await StallProxy.start(Number(new URL(ENDPOINT).port || 80), new URL(ENDPOINT).hostname);
   });
 
   afterAll(async () => {
-    await api?.kill();
     await proxy?.close();
-    await redis?.stop();
-    await backends?.destroy();
   });
 
   test('when the emulator stops answering for 5 s, then no read hangs past the SDK timeout, answers are 200 or 503 with Retry-After, and 200 returns within 5 s', async () => {
-    api = await startApi({ ...backends.env, AWS_ENDPOINT_URL: proxy.url, REDIS_URL: redis.url });
+    const { backends } = fx;
+    const api = await fx.startApi({ AWS_ENDPOINT_URL: proxy.url });
     const port = api.port;
     for (let i = 0; i < 3; i++) {
       const f = form(`Stall ${i}`, `stall-${i}-${Date.now()}@example.com`);

@@ -1,7 +1,5 @@
-import { type Backends, createBackends } from './helpers/backends';
 import { type LoadRecord, sendOnce, sleep, startHttpLoad, tally, timeUntil } from '../support/http-load';
-import { RedisServer } from './helpers/redis-server';
-import { type ServiceProc, startApi } from './helpers/service-procs';
+import { useServiceFixture } from './helpers/service-procs';
 
 /**
  * Redis killed (SIGKILL) and restarted on the same port while 8 keep-alive connections send
@@ -16,23 +14,11 @@ const LOAD_AFTER_RECOVERY_MS = 1500;
 const RECOVERY_BOUND_MS = 5000;
 
 describe('fault: Redis killed and restarted under write load', () => {
-  let backends: Backends;
-  let redis: RedisServer;
-  let api: ServiceProc | undefined;
-
-  beforeAll(async () => {
-    backends = await createBackends('fredis');
-    redis = await RedisServer.start();
-  });
-
-  afterAll(async () => {
-    await api?.kill();
-    await redis?.stop();
-    await backends?.destroy();
-  });
+  const fx = useServiceFixture('fredis');
 
   test('when Redis dies and comes back during POST /write load, then every answer is 200 or 503 with Retry-After, and 200 returns within 5 s', async () => {
-    api = await startApi({ ...backends.env, REDIS_URL: redis.url });
+    const { redis } = fx;
+    const api = await fx.startApi();
     const port = api.port;
     const load = startHttpLoad({
       port,

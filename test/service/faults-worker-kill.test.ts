@@ -1,9 +1,8 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { type Backends, createBackends } from './helpers/backends';
+import type { Backends } from './helpers/backends';
 import { type LoadRecord, sendOnce, sleep, startHttpLoad, tally } from '../support/http-load';
-import { RedisServer } from './helpers/redis-server';
-import { type ServiceProc, startApi, startWorker } from './helpers/service-procs';
+import { useServiceFixture } from './helpers/service-procs';
 
 /**
  * The worker killed with SIGKILL while POST /process_message load flows through the real api and
@@ -41,26 +40,12 @@ async function scanAll(backends: Backends): Promise<Row[]> {
 }
 
 describe('fault: the worker killed with SIGKILL mid-stream', () => {
-  let backends: Backends;
-  let redis: RedisServer;
-  let api: ServiceProc | undefined;
-  let worker: ServiceProc | undefined;
-
-  beforeAll(async () => {
-    backends = await createBackends('fkill');
-    redis = await RedisServer.start();
-  });
-
-  afterAll(async () => {
-    await worker?.kill();
-    await api?.kill();
-    await redis?.stop();
-    await backends?.destroy();
-  });
+  const fx = useServiceFixture('fkill');
 
   test('when the worker is SIGKILLed under POST /process_message load and restarted, then every accepted message is stored exactly once', async () => {
-    const env = { ...backends.env, REDIS_URL: redis.url };
-    [api, worker] = await Promise.all([startApi(env), startWorker(env)]);
+    const { backends } = fx;
+    const api = await fx.startApi();
+    const worker = await fx.startWorker();
     const port = api.port;
     const runTag = Date.now().toString(36);
     const queueCounts = async () => {
@@ -103,7 +88,7 @@ describe('fault: the worker killed with SIGKILL mid-stream', () => {
     } finally {
       records = await load.stop();
     }
-    worker = await startWorker(env);
+    await fx.startWorker();
 
     const accepted = new Map<string, string>();
     for (const r of records) {

@@ -1,4 +1,3 @@
-import { type Backends, createBackends } from './helpers/backends';
 import { PNG } from './helpers/images';
 import {
   type LoadRequest,
@@ -8,8 +7,7 @@ import {
   startHttpLoad,
   tally,
 } from '../support/http-load';
-import { RedisServer } from './helpers/redis-server';
-import { type ServiceProc, startApi, startWorker } from './helpers/service-procs';
+import { useServiceFixture } from './helpers/service-procs';
 
 /**
  * Mixed keep-alive load over every route of the api (valid requests only) against the real api
@@ -17,7 +15,7 @@ import { type ServiceProc, startApi, startWorker } from './helpers/service-procs
  * no network error, no client timeout, no 5xx, and each route answers exactly its success status
  * (201 for POST /user, 200 for the rest); every route is exercised.
  *
- * The rest of the load and fault suite (issue 10, item 6): faults-redis.test.ts (Redis killed and
+ * The rest of the load and fault suite: faults-redis.test.ts (Redis killed and
  * restarted under POST /write), faults-emulator-stall.test.ts (the emulator stalled for 5 s under
  * reads), faults-worker-kill.test.ts (the worker SIGKILLed mid-stream). SIGTERM under load is
  * shutdown-under-load.test.ts (5 SIGTERMs under 16 keep-alive connections, zero dropped), not
@@ -46,26 +44,10 @@ const multipart = (fields: Record<string, string>, file: { name: string; type: s
 };
 
 describe('load: mixed traffic over every route', () => {
-  let backends: Backends;
-  let redis: RedisServer;
-  let api: ServiceProc | undefined;
-  let worker: ServiceProc | undefined;
-
-  beforeAll(async () => {
-    backends = await createBackends('lmix');
-    redis = await RedisServer.start();
-  });
-
-  afterAll(async () => {
-    await worker?.kill();
-    await api?.kill();
-    await redis?.stop();
-    await backends?.destroy();
-  });
+  const fx = useServiceFixture('lmix');
 
   test(`when ${CONNECTIONS} keep-alive connections send every route for ${LOAD_MS / 1000} s, then nothing fails`, async () => {
-    const env = { ...backends.env, REDIS_URL: redis.url };
-    [api, worker] = await Promise.all([startApi(env), startWorker(env)]);
+    const [api] = await Promise.all([fx.startApi(), fx.startWorker()]);
     const port = api.port;
     const runTag = Date.now().toString(36);
     let seq = 0;
