@@ -1,11 +1,11 @@
 import express, { type Express } from 'express';
 import swaggerUi from 'swagger-ui-express';
-import { counterRouter, registerCounterOpenApi } from './components/counter/api/routes';
-import { messagesRouter, registerMessagesOpenApi } from './components/messages/api/routes';
+import { counterRouter, registerCounterOpenApi } from './components/counter/entry-points/api/routes';
+import { messagesRouter, registerMessagesOpenApi } from './components/messages/entry-points/api/routes';
 import { dependencyProbes } from './components/system/data-access/probes';
-import { registerSystemOpenApi, systemRouter } from './components/system/api/routes';
+import { registerSystemOpenApi, systemRouter } from './components/system/entry-points/api/routes';
 import { type Lifecycle, createLifecycle } from './components/system/domain/readiness';
-import { registerUsersOpenApi, usersRouter } from './components/users/api/routes';
+import { registerUsersOpenApi, usersRouter } from './components/users/entry-points/api/routes';
 import type { AwsClients } from './libraries/aws';
 import type { Config } from './libraries/config';
 import { errorHandler } from './libraries/errors';

@@ -1,4 +1,4 @@
-import { createMessageConsumer } from './components/messages/api/consumer';
+import { createMessageConsumer } from './components/messages/entry-points/message-queue/consumer';
 import { messagesTable } from './components/messages/data-access/messages-store';
 import { messagesService } from './components/messages/domain/messages';
 import { createAwsClients } from './libraries/aws';

@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import request from 'supertest';
-import { createMessageConsumer } from '../../service/src/components/messages/api/consumer';
+import { createMessageConsumer } from '../../service/src/components/messages/entry-points/message-queue/consumer';
 import { messagesTable } from '../../service/src/components/messages/data-access/messages-store';
 import { messagesService } from '../../service/src/components/messages/domain/messages';
 import { createLogger } from '../../service/src/libraries/logger';

@@ -1,7 +1,7 @@
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
-import type { Logger } from '../../../libraries/logger';
-import type { MessagesService } from '../domain/messages';
+import type { Logger } from '../../../../libraries/logger';
+import type { MessagesService } from '../../domain/messages';
 
 export interface ConsumerSettings {
   readonly queueUrl: string;

@@ -1,5 +1,5 @@
-import { z } from '../../../libraries/openapi';
-import { AVATAR_EXTENSIONS, AVATAR_TYPES } from '../domain/avatar';
+import { z } from '../../../../libraries/openapi';
+import { AVATAR_EXTENSIONS, AVATAR_TYPES } from '../../domain/avatar';
 
 /**
  * The zod schemas of the users API: each validates requests (or shapes responses) and is what the

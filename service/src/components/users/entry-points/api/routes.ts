@@ -1,11 +1,11 @@
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import multer from 'multer';
-import type { AwsClients } from '../../../libraries/aws';
-import type { Config } from '../../../libraries/config';
-import { AppError } from '../../../libraries/errors';
-import { route } from '../../../libraries/http';
-import type { Logger } from '../../../libraries/logger';
-import type { Metrics } from '../../../libraries/metrics';
+import type { AwsClients } from '../../../../libraries/aws';
+import type { Config } from '../../../../libraries/config';
+import { AppError } from '../../../../libraries/errors';
+import { route } from '../../../../libraries/http';
+import type { Logger } from '../../../../libraries/logger';
+import type { Metrics } from '../../../../libraries/metrics';
 import {
   type OpenAPIRegistry,
   registerAliases,
@@ -14,11 +14,11 @@ import {
   jsonContent,
   unavailableResponse,
   z,
-} from '../../../libraries/openapi';
-import { avatarStore } from '../data-access/avatar-store';
-import { usersTable } from '../data-access/users-table';
-import { AVATAR_TYPES, detectImageType, typeFromFileName } from '../domain/avatar';
-import { type NewUser, usersService } from '../domain/users';
+} from '../../../../libraries/openapi';
+import { avatarStore } from '../../data-access/avatar-store';
+import { usersTable } from '../../data-access/users-table';
+import { AVATAR_TYPES, detectImageType, typeFromFileName } from '../../domain/avatar';
+import { type NewUser, usersService } from '../../domain/users';
 import {
   CreateUserEncoding,
   CreateUserFields,

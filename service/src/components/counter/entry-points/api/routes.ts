@@ -1,16 +1,16 @@
 import { Router } from 'express';
-import { route } from '../../../libraries/http';
-import type { Metrics } from '../../../libraries/metrics';
+import { route } from '../../../../libraries/http';
+import type { Metrics } from '../../../../libraries/metrics';
 import {
   type OpenAPIRegistry,
   jsonContent,
   registerOperation,
   unavailableResponse,
   z,
-} from '../../../libraries/openapi';
-import type { Redis } from '../../../libraries/redis';
-import { counterStore } from '../data-access/counter-store';
-import { counterService } from '../domain/counter';
+} from '../../../../libraries/openapi';
+import type { Redis } from '../../../../libraries/redis';
+import { counterStore } from '../../data-access/counter-store';
+import { counterService } from '../../domain/counter';
 
 export const CounterResponse = z
   .object({ counter: z.int().min(0).openapi({ example: 42 }) })

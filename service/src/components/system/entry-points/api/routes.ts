@@ -1,15 +1,15 @@
 import { Router } from 'express';
-import type { Config } from '../../../libraries/config';
-import { route } from '../../../libraries/http';
-import type { Metrics } from '../../../libraries/metrics';
+import type { Config } from '../../../../libraries/config';
+import { route } from '../../../../libraries/http';
+import type { Metrics } from '../../../../libraries/metrics';
 import {
   type OpenAPIRegistry,
   jsonContent,
   registerAliases,
   registerOperation,
-} from '../../../libraries/openapi';
-import { configView } from '../domain/config-view';
-import { type Lifecycle, type Probe, checkReadiness } from '../domain/readiness';
+} from '../../../../libraries/openapi';
+import { configView } from '../../domain/config-view';
+import { type Lifecycle, type Probe, checkReadiness } from '../../domain/readiness';
 import { ConfigResponse, HomeResponse, NoStore, ReadinessResponse, StatusHealthy, StatusOk } from './schemas';
 
 export interface SystemDeps {

@@ -1,9 +1,9 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import type { AwsClients } from '../../../libraries/aws';
-import type { Config } from '../../../libraries/config';
-import { AppError } from '../../../libraries/errors';
-import { route } from '../../../libraries/http';
-import type { Metrics } from '../../../libraries/metrics';
+import type { AwsClients } from '../../../../libraries/aws';
+import type { Config } from '../../../../libraries/config';
+import { AppError } from '../../../../libraries/errors';
+import { route } from '../../../../libraries/http';
+import type { Metrics } from '../../../../libraries/metrics';
 import {
   type OpenAPIRegistry,
   errorResponse,
@@ -11,9 +11,9 @@ import {
   registerOperation,
   unavailableResponse,
   z,
-} from '../../../libraries/openapi';
-import { messagesQueue, messagesTable } from '../data-access/messages-store';
-import { MAX_MESSAGE_BYTES, MessageTooLargeError, messagesService } from '../domain/messages';
+} from '../../../../libraries/openapi';
+import { messagesQueue, messagesTable } from '../../data-access/messages-store';
+import { MAX_MESSAGE_BYTES, MessageTooLargeError, messagesService } from '../../domain/messages';
 
 /** A JSON object with at least one member (zod has no keyword for it, so the document is told here). */
 const NonEmptyObject = z

@@ -1,4 +1,4 @@
-import { z } from '../../../libraries/openapi';
+import { z } from '../../../../libraries/openapi';
 
 export const HomeResponse = z
   .object({ message: z.string(), status: z.literal('healthy'), version: z.string() })
