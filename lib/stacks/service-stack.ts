@@ -15,7 +15,7 @@ import { Construct } from 'constructs';
 
 import { ReplicatedCacheEndpoint } from '../constructs/cache';
 import { CFN_UTILS_PROVIDER_ID, skipCdkHandlerChecks } from '../constructs/checkov';
-import { mergeValues, serviceChartValues } from '../constructs/service-chart-values';
+import { mergeValues, serviceChartValues } from '../service-chart';
 import { StageStack, StageStackProps } from '../constructs/stage-stack';
 import { AVATARS_PREFIX } from './data-stack';
 

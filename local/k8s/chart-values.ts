@@ -29,7 +29,7 @@ import addFormats from 'ajv-formats';
 import { parse, stringify } from 'yaml';
 
 import { loadStageConfig } from '../../lib/config/schema';
-import { mergeValues, serviceChartValues } from '../../lib/constructs/service-chart-values';
+import { mergeValues, serviceChartValues } from '../../lib/service-chart';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const CHART_DIR = path.join(REPO_ROOT, 'helm', 'eks-service');

@@ -4,7 +4,7 @@
  * (`extraEnv`, `api.extraEnv`, `worker.extraEnv`) and static AWS access keys from an existing Secret
  * (`aws.identity.mode: static`, `aws.credentials`); and that none of it is rendered by default.
  */
-import { mergeValues } from '../../lib/constructs/service-chart-values';
+import { mergeValues } from '../../lib/service-chart';
 import {
   ensureHelm,
   HELM_SETUP_TIMEOUT_MS,

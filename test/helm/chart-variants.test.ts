@@ -5,7 +5,7 @@
  * environment (names from API.md, accepted by the service's own configuration parser), and that no
  * secret value is ever rendered.
  */
-import { mergeValues } from '../../lib/constructs/service-chart-values';
+import { mergeValues } from '../../lib/service-chart';
 import { loadConfig } from '../../service/src/libraries/config';
 import {
   chartDefaults,

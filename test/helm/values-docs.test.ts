@@ -1,76 +1,63 @@
 /**
- * values.yaml, its `## @param` documentation and values.schema.json describe the same keys.
+ * values.schema.json is the authority for the chart's keys; the TypeScript types and the README's
+ * parameter table are generated from it and from values.yaml (lib/service-chart/codegen.ts).
  */
+import { spawnSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 
-import { CHART_DIR, chartDefaults } from './support/chart';
+import { CHART_DIR, REPO_ROOT } from './support/chart';
 
 interface SchemaNode {
   type?: string | string[];
   properties?: Record<string, SchemaNode>;
+  required?: string[];
   additionalProperties?: boolean | SchemaNode;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Key paths of values.yaml, descending only into sections the schema closes (its own sections). */
-function valuePaths(value: Record<string, unknown>, schema: SchemaNode, prefix = ''): string[] {
-  return Object.entries(value).flatMap(([key, v]) => {
-    const p = prefix ? `${prefix}.${key}` : key;
-    const child = schema.properties?.[key];
-    const closed = child?.additionalProperties === false && child.properties !== undefined;
-    return isObject(v) && closed ? [p, ...valuePaths(v, child, p)] : [p];
-  });
-}
-
-/** Key paths the schema declares, in its closed sections. */
-function schemaPaths(schema: SchemaNode, prefix = ''): string[] {
-  return Object.entries(schema.properties ?? {}).flatMap(([key, child]) => {
-    const p = prefix ? `${prefix}.${key}` : key;
-    const closed = child.additionalProperties === false && child.properties !== undefined;
-    return closed ? [p, ...schemaPaths(child, p)] : [p];
-  });
-}
-
-const valuesText = fs.readFileSync(path.join(CHART_DIR, 'values.yaml'), 'utf8');
 const schema = JSON.parse(fs.readFileSync(path.join(CHART_DIR, 'values.schema.json'), 'utf8')) as SchemaNode;
-const documented = [...valuesText.matchAll(/^\s*## @param (\S+) \S/gm)].map((m) => m[1]);
+const closed = (node: SchemaNode): boolean =>
+  node.additionalProperties === false && node.properties !== undefined;
 
-describe('values.yaml documentation and schema', () => {
-  const paths = valuePaths(chartDefaults(), schema);
+/** Keys the schema declares in its closed sections but does not require. */
+function optionalKeys(node: SchemaNode, prefix = ''): string[] {
+  return Object.entries(node.properties ?? {}).flatMap(([key, child]) => {
+    const p = prefix ? `${prefix}.${key}` : key;
+    const own = closed(node) && !(node.required ?? []).includes(key) ? [p] : [];
+    return [...own, ...optionalKeys(child, p)];
+  });
+}
 
-  test('when values.yaml is read, then every key is documented with ## @param (itself or its enclosing key)', () => {
-    const documentedSet = new Set(documented);
-    const sections = new Set(paths.filter((p) => paths.some((q) => q.startsWith(`${p}.`))));
-    const undocumented = paths.filter(
-      (p) =>
-        !sections.has(p) &&
-        !p.split('.').some((_, i, parts) => documentedSet.has(parts.slice(0, i + 1).join('.'))),
+describe('the chart values contract', () => {
+  test('when the generators run, then values.generated.ts and the README parameter table are what they produce (every key has a @param line)', () => {
+    const result = spawnSync(
+      path.join(REPO_ROOT, 'node_modules/.bin/tsx'),
+      ['lib/service-chart/codegen.ts', '--check'],
+      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 },
     );
-    expect(undocumented).toEqual([]);
-  });
-
-  test('when the @param lines are read, then each names a key that exists, once', () => {
-    expect(documented.filter((d) => !paths.includes(d))).toEqual([]);
-    expect(documented.length).toBe(new Set(documented).size);
-  });
-
-  test('when values.schema.json is read, then it declares exactly the keys of values.yaml (plus Helm’s global)', () => {
-    expect(
-      schemaPaths(schema)
-        .filter((p) => p !== 'global')
-        .sort(),
-    ).toEqual([...paths].sort());
-  });
+    expect({ status: result.status, output: `${result.stdout}${result.stderr}`.trim() }).toEqual({
+      status: 0,
+      output: '',
+    });
+  }, 150_000);
 
   test('when values.schema.json is read, then every section of the chart’s own is closed (additionalProperties: false)', () => {
     const open = Object.entries(schema.properties ?? {})
-      .filter(([, s]) => s.properties !== undefined && s.additionalProperties !== false)
+      .filter(([, s]) => s.properties !== undefined && !closed(s))
       .map(([k]) => k);
     // The security contexts are Kubernetes objects: the schema pins only the restricted fields.
     expect(open.sort()).toEqual(['podSecurityContext', 'securityContext']);
     expect(schema.additionalProperties).toBe(false);
+  });
+
+  test('when values.schema.json is read, then it requires every key of its closed sections, so Helm refuses a values.yaml that lacks one or adds one', () => {
+    // Helm's global is for subcharts; a resources object may drop its requests or limits.
+    expect(optionalKeys(schema).sort()).toEqual([
+      'api.resources.limits',
+      'api.resources.requests',
+      'global',
+      'worker.resources.limits',
+      'worker.resources.requests',
+    ]);
   });
 });

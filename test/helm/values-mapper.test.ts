@@ -8,11 +8,7 @@ import path from 'path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 
-import {
-  mergeValues,
-  serviceChartValues,
-  ServiceChartValuesInput,
-} from '../../lib/constructs/service-chart-values';
+import { mergeValues, serviceChartValues, ServiceChartValuesInput } from '../../lib/service-chart';
 import {
   CHART_DIR,
   chartDefaults,

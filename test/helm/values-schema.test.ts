@@ -2,7 +2,7 @@
  * A bad values file must stop `helm template` (Helm validates values.schema.json, and the chart's
  * own checks fail the render) with a message that names the offending key.
  */
-import { mergeValues } from '../../lib/constructs/service-chart-values';
+import { mergeValues } from '../../lib/service-chart';
 import {
   ensureHelm,
   HELM_SETUP_TIMEOUT_MS,

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 
 import { StageStacks, composeStage } from '../../lib/app';
-import type { ServiceChartValueOverrides } from '../../lib/constructs/service-chart-values';
+import type { ServiceChartValueOverrides } from '../../lib/service-chart';
 import { ServiceStack } from '../../lib/stacks/service-stack';
 import { AWS_STAGES, Built, build, itMatchesSnapshotAndPassesNag, testConfig } from './support';
 

@@ -1,10 +1,10 @@
 /**
  * The one typed mapper from the CDK service stack to the Helm chart `helm/eks-service`.
  *
- * `ServiceChartValues` mirrors `helm/eks-service/values.yaml` key for key (the chart's
- * `values.schema.json` is the authority; `test/helm/values-mapper.test.ts` proves the mapper's output
- * validates against it and renders). `serviceChartValues()` turns what the stacks know (resource
- * names, ARNs, the image, the domain) into the values the stack hands to the Helm release. The local
+ * `ServiceChartValues` is generated from the chart's `values.schema.json` (the authority; see
+ * `codegen.ts`); `test/helm/values-mapper.test.ts` proves the mapper's output validates against the
+ * schema and renders. `serviceChartValues()` turns what the stacks know (resource names, ARNs, the
+ * image, the domain) into the values the stack hands to the Helm release. The local
  * cluster's values come from the same function (`local/k8s/chart-values.ts`: static keys from a
  * Kubernetes Secret, an emulator endpoint, no Ingress), so the options it needs are optional here and
  * absent from what the stack passes.
@@ -14,245 +14,25 @@
  * once CloudFormation has resolved the tokens.
  */
 
+import type { ServiceChartValues } from './values.generated';
+
+export type { EnvVar, ServiceChartValues } from './values.generated';
+
 /**
  * How the pods get AWS credentials: IRSA (service account annotation), EKS Pod Identity (an
  * association), or `static`: an access key pair from an existing Kubernetes Secret (clusters outside
  * AWS: on-premises, a local cluster against an emulator).
  */
-export type IdentityMode = 'irsa' | 'pod-identity' | 'static';
+export type IdentityMode = ServiceChartValues['aws']['identity']['mode'];
 
 /** The log levels the service accepts (`LOG_LEVEL`). */
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+export type LogLevel = ServiceChartValues['config']['logLevel'];
 
-/** `whenUnsatisfiable` of a topology spread constraint. */
-export type SpreadPolicy = 'DoNotSchedule' | 'ScheduleAnyway';
-
-/** An integer, or a percentage like `"25%"`. */
-export type IntOrPercent = number | string;
-
-export interface ImageValues {
-  readonly repository: string;
-  readonly tag: string;
-  readonly digest: string;
-  readonly pullPolicy: 'Always' | 'IfNotPresent' | 'Never';
-}
-
-export interface IdentityValues {
-  readonly mode: IdentityMode;
-  /** The app role's ARN; rendered as `eks.amazonaws.com/role-arn` only in `irsa` mode. */
-  readonly roleArn: string;
-}
-
-/** Static access keys by reference (`static` mode only): `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` from a Secret. */
-export interface AwsCredentialsValues {
-  /** Name of an existing Kubernetes Secret; required in `static` mode, empty in the others. */
-  readonly existingSecret: string;
-  /** Key in that Secret for each variable. */
-  readonly keys: { readonly accessKeyId: string; readonly secretAccessKey: string };
-}
-
-export interface AwsValues {
-  readonly region: string;
-  /** `AWS_ENDPOINT_URL`: an emulator's endpoint, never set on AWS. */
-  readonly endpointUrl: string;
-  readonly identity: IdentityValues;
-  readonly credentials: AwsCredentialsValues;
-}
-
-export interface ServiceAccountValues {
-  readonly create: boolean;
-  readonly name: string;
-  readonly annotations: Readonly<Record<string, string>>;
-}
-
-export interface RedisValues {
-  readonly url: string;
-  readonly host: string;
-  /** A number, or a string of digits (an ElastiCache port attribute is a string token). */
-  readonly port: number | string;
-  readonly tls: boolean;
-  readonly replicationGroupId: string;
-  readonly authSecretArn: string;
-}
-
-export interface AppConfigValues {
-  /** `PORT` of the api (the worker's is `worker.port`). */
-  readonly port: number;
-  readonly appVersion: string;
-  readonly logLevel: LogLevel;
-  readonly apiBaseUrl: string;
-  readonly maxConnections: number;
-  readonly avatarMaxBytes: number;
-  readonly shutdownTimeoutMs: number;
-  readonly usersTable: string;
-  readonly messagesTable: string;
-  readonly avatarsBucket: string;
-  readonly messagesQueueUrl: string;
-  /** `APP_SECRET_ARN`: Secrets Manager secret (JSON with SECRET_KEY, optionally DB_PASSWORD) the api reads; empty: none. */
-  readonly appSecretArn: string;
-  readonly redis: RedisValues;
-}
-
-export interface SecretsValues {
-  /** Name of an existing Kubernetes Secret (created outside the chart); empty: none. */
-  readonly existingSecret: string;
-  /** Key in that Secret for each variable. */
-  readonly keys: { readonly SECRET_KEY: string; readonly DB_PASSWORD: string };
-}
-
-/**
- * A Kubernetes EnvVar: `name` with `value` or `valueFrom` (the schema refuses `PORT` and a literal
- * value for a secret's name).
- */
-export interface EnvVar {
-  readonly name: string;
-  readonly value?: string;
-  readonly valueFrom?: Readonly<Record<string, unknown>>;
-}
-
-export interface ServiceValues {
-  readonly type: 'ClusterIP' | 'NodePort';
-  readonly port: number;
-  readonly annotations: Readonly<Record<string, string>>;
-  readonly sessionAffinity: 'None' | 'ClientIP';
-}
-
-export interface IngressValues {
-  readonly enabled: boolean;
-  readonly className: string;
-  readonly host: string;
-  readonly certificateArn: string;
-  readonly scheme: 'internet-facing' | 'internal';
-  readonly sslPolicy: string;
-  readonly groupName: string;
-  readonly loadBalancerAttributes: string;
-  /** WAFv2 web ACL (REGIONAL) the ALB controller associates with the ALB; empty: none. */
-  readonly wafAclArn: string;
-  readonly annotations: Readonly<Record<string, string>>;
-}
-
-export interface ProbeTiming {
-  readonly initialDelaySeconds: number;
-  readonly periodSeconds: number;
-  readonly timeoutSeconds: number;
-  readonly failureThreshold: number;
-  readonly successThreshold: number;
-}
-
-export interface HpaValues {
-  readonly enabled: boolean;
-  readonly minReplicas: number;
-  readonly maxReplicas: number;
-  readonly targetCPUUtilizationPercentage: number;
-  readonly targetMemoryUtilizationPercentage: number;
-  /** `spec.behavior` of the HorizontalPodAutoscaler (autoscaling/v2), as Kubernetes spells it. */
-  readonly behavior: Readonly<Record<string, unknown>>;
-}
-
-export interface PdbValues {
-  readonly enabled: boolean;
-  /** Used when set (not empty); otherwise `maxUnavailable`. */
-  readonly minAvailable: IntOrPercent;
-  readonly maxUnavailable: IntOrPercent;
-}
-
-export interface TopologySpreadValues {
-  readonly enabled: boolean;
-  readonly maxSkew: number;
-  readonly zone: SpreadPolicy;
-  readonly node: SpreadPolicy;
-}
-
-/** What the api and the worker Deployments share. */
-export interface WorkloadValues {
-  readonly command: readonly string[];
-  /** Extra environment variables of this container, after the top-level `extraEnv`. */
-  readonly extraEnv: readonly EnvVar[];
-  readonly replicaCount: number;
-  readonly resources: Readonly<Record<string, unknown>>;
-  readonly autoscaling: HpaValues;
-  readonly podDisruptionBudget: PdbValues;
-  readonly maxSurge: IntOrPercent;
-  readonly terminationGracePeriodSeconds: number;
-  readonly preStopSleepSeconds: number;
-  readonly topologySpread: TopologySpreadValues;
-  readonly podAnnotations: Readonly<Record<string, string>>;
-  readonly podLabels: Readonly<Record<string, string>>;
-  readonly nodeSelector: Readonly<Record<string, string>>;
-  readonly tolerations: readonly Readonly<Record<string, unknown>>[];
-  readonly affinity: Readonly<Record<string, unknown>>;
-  readonly priorityClassName: string;
-}
-
-/** Probe timings on the `http` port: startup and liveness GET /healthz, readiness GET /readyz. */
-export interface ProbesValues {
-  readonly startup: ProbeTiming;
-  readonly liveness: ProbeTiming;
-  readonly readiness: ProbeTiming;
-}
-
-export interface ApiValues extends WorkloadValues {
-  readonly probes: ProbesValues;
-}
-
-/** The worker serves /healthz, /readyz and /metrics on a port of its own (`worker.port`). */
-export interface WorkerValues extends WorkloadValues {
-  readonly enabled: boolean;
-  /** The worker's `PORT` (its container port `http`). */
-  readonly port: number;
-  readonly probes: ProbesValues;
-}
-
-export interface NetworkPolicyValues {
-  readonly enabled: boolean;
-  /** NetworkPolicy peers allowed to reach the api's and the worker's http port; empty: any source (the ALB's addresses are not known ahead). */
-  readonly ingressFrom: readonly Readonly<Record<string, unknown>>[];
-  readonly egress: {
-    readonly awsApiCidrs: readonly string[];
-    readonly redisCidrs: readonly string[];
-    readonly dns: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> };
-    readonly extra: readonly Readonly<Record<string, unknown>>[];
-  };
-}
-
-export interface MetricsValues {
-  readonly serviceMonitor: {
-    readonly enabled: boolean;
-    readonly interval: string;
-    readonly scrapeTimeout: string;
-    readonly labels: Readonly<Record<string, string>>;
-  };
-  readonly grafanaDashboard: {
-    readonly enabled: boolean;
-    readonly labels: Readonly<Record<string, string>>;
-    readonly annotations: Readonly<Record<string, string>>;
-  };
-}
-
-/** Every key of `helm/eks-service/values.yaml`. */
-export interface ServiceChartValues {
-  readonly nameOverride: string;
-  readonly fullnameOverride: string;
-  readonly commonLabels: Readonly<Record<string, string>>;
-  readonly image: ImageValues;
-  readonly imagePullSecrets: readonly { readonly name: string }[];
-  readonly aws: AwsValues;
-  readonly serviceAccount: ServiceAccountValues;
-  readonly config: AppConfigValues;
-  readonly secrets: SecretsValues;
-  /** Extra environment variables of both containers. */
-  readonly extraEnv: readonly EnvVar[];
-  readonly podSecurityContext: Readonly<Record<string, unknown>>;
-  readonly securityContext: Readonly<Record<string, unknown>>;
-  readonly tmpVolume: { readonly sizeLimit: string };
-  readonly service: ServiceValues;
-  readonly ingress: IngressValues;
-  readonly api: ApiValues;
-  readonly worker: WorkerValues;
-  readonly networkPolicy: NetworkPolicyValues;
-  readonly metrics: MetricsValues;
-  readonly tests: { readonly enabled: boolean };
-}
+type AwsValues = ServiceChartValues['aws'];
+type RedisValues = ServiceChartValues['config']['redis'];
+type IngressValues = ServiceChartValues['ingress'];
+/** The part of a Deployment's values the mapper sets (the api's and the worker's have the same shape). */
+type WorkloadValues = Pick<ServiceChartValues['api'], 'replicaCount' | 'autoscaling'>;
 
 /** Any subset of the values, nested: what Helm merges over the chart's defaults. */
 export type DeepPartial<T> = T extends readonly unknown[]
