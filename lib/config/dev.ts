@@ -15,9 +15,7 @@ export const dev: StageConfigInput = {
     hostedZoneId: 'Z0DEVEXAMPLE000000001',
     hostedZoneName: 'dev.example.com',
   },
-  identityMode: 'irsa',
   cluster: {
-    kubernetesVersion: '1.35',
     endpointAccess: 'public-and-private',
     systemNodeGroup: { instanceTypes: ['m7i.large'], minSize: 2, maxSize: 3, desiredSize: 2 },
     karpenter: {
@@ -33,7 +31,7 @@ export const dev: StageConfigInput = {
     flowLogRetentionDays: 30,
     cidr: '10.10.0.0/16',
   },
-  cache: { engine: 'valkey', engineVersion: '8.1', nodeType: 'cache.t4g.micro', replicasPerShard: 0 },
+  cache: { engineVersion: '8.1', nodeType: 'cache.t4g.micro', replicasPerShard: 0 },
   data: { removalPolicy: 'destroy', deletionProtection: false, pointInTimeRecovery: true },
   // New to the WAF: every rule only counts until its logs show no false positives, then drop this line.
   waf: { mode: 'count' },
@@ -43,6 +41,5 @@ export const dev: StageConfigInput = {
     logLevel: 'debug',
     minReplicas: 2,
     maxReplicas: 4,
-    chartValues: {},
   },
 };

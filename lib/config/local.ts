@@ -15,9 +15,7 @@ export const local: StageConfigInput = {
     hostedZoneId: 'Z0LOCALEXAMPLE0000001',
     hostedZoneName: 'local.example.com',
   },
-  identityMode: 'irsa',
   cluster: {
-    kubernetesVersion: '1.35',
     endpointAccess: 'public',
     systemNodeGroup: { instanceTypes: ['t3.medium'], minSize: 1, maxSize: 1, desiredSize: 1 },
     karpenter: {
@@ -28,7 +26,7 @@ export const local: StageConfigInput = {
     },
   },
   network: { natGateways: 1, interfaceEndpoints: [], flowLogRetentionDays: 1, cidr: '10.0.0.0/16' },
-  cache: { engine: 'valkey', engineVersion: '8.1', nodeType: 'cache.t4g.micro', replicasPerShard: 0 },
+  cache: { engineVersion: '8.1', nodeType: 'cache.t4g.micro', replicasPerShard: 0 },
   data: { removalPolicy: 'destroy', deletionProtection: false, pointInTimeRecovery: false },
   service: {
     imageTag: 'local',
@@ -36,6 +34,5 @@ export const local: StageConfigInput = {
     logLevel: 'debug',
     minReplicas: 1,
     maxReplicas: 1,
-    chartValues: {},
   },
 };

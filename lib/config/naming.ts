@@ -15,9 +15,6 @@ export function clusterName(config: Pick<StageConfig, 'appName' | 'stage'>): str
   return `${config.appName}-${config.stage}`;
 }
 
-/** Tag key Karpenter's EC2NodeClass selects subnets and security groups by (value: the cluster name). */
-export const KARPENTER_DISCOVERY_TAG = 'karpenter.sh/discovery';
-
 /** The WAFv2 web ACL of the stage's ALB; its log group is `aws-waf-logs-<this name>`. */
 export function webAclName(config: Pick<StageConfig, 'appName' | 'stage'>): string {
   return `${config.appName}-${config.stage}`;

@@ -15,9 +15,7 @@ export const prod: StageConfigInput = {
     hostedZoneId: 'Z0PRODEXAMPLE00000001',
     hostedZoneName: 'example.com',
   },
-  identityMode: 'irsa',
   cluster: {
-    kubernetesVersion: '1.35',
     endpointAccess: 'public-and-private',
     adminPrincipalArn: 'arn:aws:iam::333333333333:role/PlatformAdmin',
     systemNodeGroup: { instanceTypes: ['m7i.large', 'm6i.large'], minSize: 3, maxSize: 6, desiredSize: 3 },
@@ -35,7 +33,6 @@ export const prod: StageConfigInput = {
     cidr: '10.30.0.0/16',
   },
   cache: {
-    engine: 'valkey',
     engineVersion: '8.1',
     nodeType: 'cache.m7g.large',
     replicasPerShard: 2,
@@ -49,6 +46,5 @@ export const prod: StageConfigInput = {
     logLevel: 'info',
     minReplicas: 3,
     maxReplicas: 12,
-    chartValues: {},
   },
 };

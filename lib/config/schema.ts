@@ -5,28 +5,26 @@
  */
 import { z } from 'zod';
 
+import { DEFAULT_HELM_TIMEOUT_MINUTES, HELM_PROVIDER_LIMIT_MINUTES } from '../addons/helm-addon';
+import type { ServiceChartValues } from '../service-chart/values.generated';
 import { local } from './local';
 import { dev } from './dev';
 import { staging } from './staging';
 import { prod } from './prod';
+import { COMPONENT_VERSIONS, DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS } from './versions';
 
 export const STAGES = ['local', 'dev', 'staging', 'prod'] as const;
 export type StageName = (typeof STAGES)[number];
 
-/** Kubernetes versions in EKS standard support (November 2026) that aws-eks-v2 and a kubectl layer cover. */
-export const KUBERNETES_VERSIONS = ['1.34', '1.35', '1.36'] as const;
-export const DEFAULT_KUBERNETES_VERSION = '1.35';
-
-/**
- * Pinned versions of the cluster's components: one home for every stage (a stage file may still
- * override one). Upgrade them here, together, and run the infra tests.
- */
-export const COMPONENT_VERSIONS = {
-  karpenter: '1.15.0',
-  albController: 'v3.2.2',
-  externalDnsChart: '1.19.0',
-  metricsServerChart: '3.13.0',
-} as const;
+/** The levels a stage may log at: the chart's `config.logLevel` values (its schema is their home) but `silent`. */
+export const LOG_LEVELS = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+] as const satisfies readonly Exclude<ServiceChartValues['config']['logLevel'], 'silent'>[];
 
 const dnsLabel = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 const hostName = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -136,7 +134,7 @@ const serviceSchema = z
      */
     imageTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'expected a Docker tag'),
     appVersion: z.string().min(1),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
+    logLevel: z.enum(LOG_LEVELS),
     minReplicas: positiveInt,
     maxReplicas: positiveInt,
     /** Kubernetes namespace of the release (created by it); the service account lives there too. */
@@ -148,7 +146,12 @@ const serviceSchema = z
       .max(63)
       .default('eks-service'),
     /** Helm's wait timeout; the kubectl provider's Lambda stops at 15 minutes. */
-    helmTimeoutMinutes: z.number().int().min(1).max(14).default(10),
+    helmTimeoutMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(HELM_PROVIDER_LIMIT_MINUTES - 1)
+      .default(DEFAULT_HELM_TIMEOUT_MINUTES),
     /** Raw Helm values merged last over the computed ones (deep merge, objects only). */
     chartValues: z.record(z.string(), z.unknown()).default({}),
   })

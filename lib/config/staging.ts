@@ -16,7 +16,6 @@ export const staging: StageConfigInput = {
   },
   identityMode: 'pod-identity',
   cluster: {
-    kubernetesVersion: '1.35',
     endpointAccess: 'public-and-private',
     systemNodeGroup: { instanceTypes: ['m7i.large'], minSize: 2, maxSize: 4, desiredSize: 2 },
     karpenter: {
@@ -33,7 +32,6 @@ export const staging: StageConfigInput = {
     cidr: '10.20.0.0/16',
   },
   cache: {
-    engine: 'valkey',
     engineVersion: '8.1',
     nodeType: 'cache.t4g.small',
     replicasPerShard: 1,
@@ -46,6 +44,5 @@ export const staging: StageConfigInput = {
     logLevel: 'info',
     minReplicas: 2,
     maxReplicas: 6,
-    chartValues: {},
   },
 };

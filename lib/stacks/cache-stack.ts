@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 
 import { clusterName } from '../config/naming';
 import { ReplicatedCache } from '../constructs/cache';
-import { StageStack, StageStackProps } from '../constructs/stage-stack';
+import { StageStack, StageStackProps } from './stage-stack';
 
 export interface CacheStackProps extends StageStackProps {
   readonly vpc: ec2.IVpc;

@@ -8,24 +8,17 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 
-import { KARPENTER_DISCOVERY_TAG, clusterName } from '../config/naming';
+import { LoadBalancerController } from '../addons/alb-controller';
+import { ExternalDns } from '../addons/external-dns';
+import { PodPlacement } from '../addons/helm-addon';
+import { KARPENTER_DISCOVERY_TAG, Karpenter } from '../addons/karpenter';
+import { MetricsServer } from '../addons/metrics-server';
+import { CFN_UTILS_PROVIDER_ID, skipCdkHandlerChecks } from '../compliance/checkov';
+import { NAG_PARTITION, acknowledge, managedPolicyFinding, wildcardFinding } from '../compliance/nag';
+import { clusterName } from '../config/naming';
 import type { StageConfig } from '../config/schema';
-import {
-  ExternalDns,
-  LoadBalancerController,
-  MetricsServer,
-  NAG_PARTITION,
-  PodPlacement,
-  acknowledge,
-  albControllerVersion,
-  managedPolicyFinding,
-  wildcardFinding,
-} from '../constructs/cluster-addons';
-import { CFN_UTILS_PROVIDER_ID, skipCdkHandlerChecks } from '../constructs/checkov';
-import { Karpenter } from '../constructs/karpenter';
-import { StageStack, StageStackProps } from '../constructs/stage-stack';
-
-type KubernetesMinor = StageConfig['cluster']['kubernetesVersion'];
+import type { KubernetesMinor } from '../config/versions';
+import { StageStack, StageStackProps } from './stage-stack';
 
 const KUBERNETES_VERSIONS: Record<KubernetesMinor, eks.KubernetesVersion> = {
   '1.34': eks.KubernetesVersion.V1_34,
@@ -131,7 +124,6 @@ export class ClusterStack extends StageStack {
       version: settings.karpenter.version,
       identityType,
       placement: SYSTEM_PLACEMENT,
-      discoveryTagKey: KARPENTER_DISCOVERY_TAG,
       nodePool: {
         ...settings.karpenter,
         nodeTags: { Application: config.appName, Environment: config.stage, ...config.tags },
@@ -143,7 +135,7 @@ export class ClusterStack extends StageStack {
     this.controllers = new Construct(this, 'Controllers');
     new LoadBalancerController(this.controllers, 'LoadBalancerController', {
       cluster: this.cluster,
-      version: albControllerVersion(settings.albControllerVersion),
+      version: settings.albControllerVersion,
       placement: SYSTEM_PLACEMENT,
     });
     new ExternalDns(this.controllers, 'ExternalDns', {

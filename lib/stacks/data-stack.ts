@@ -20,8 +20,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
-import { skipCdkHandlerChecks, skipCheckov } from '../constructs/checkov';
-import { StageStack, StageStackProps } from '../constructs/stage-stack';
+import { skipCdkHandlerChecks, skipCheckov } from '../compliance/checkov';
+import { StageStack, StageStackProps } from './stage-stack';
 
 export type DataStackProps = StageStackProps;
 

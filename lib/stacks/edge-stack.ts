@@ -4,7 +4,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 
 import { webAclName } from '../config/naming';
-import { StageStack, StageStackProps } from '../constructs/stage-stack';
+import { StageStack, StageStackProps } from './stage-stack';
 import { WebAcl } from '../constructs/web-acl';
 import { retentionDays } from './network-stack';
 

@@ -3,10 +3,11 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
-import { KARPENTER_DISCOVERY_TAG, clusterName } from '../config/naming';
-import { skipCdkHandlerChecks } from '../constructs/checkov';
+import { KARPENTER_DISCOVERY_TAG } from '../addons/karpenter';
+import { skipCdkHandlerChecks } from '../compliance/checkov';
+import { clusterName } from '../config/naming';
 import { encryptedLogGroup } from '../constructs/encrypted-log-group';
-import { StageStack, StageStackProps } from '../constructs/stage-stack';
+import { StageStack, StageStackProps } from './stage-stack';
 
 export type NetworkStackProps = StageStackProps;
 

@@ -14,9 +14,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 import { ReplicatedCacheEndpoint } from '../constructs/cache';
-import { CFN_UTILS_PROVIDER_ID, skipCdkHandlerChecks } from '../constructs/checkov';
+import { CFN_UTILS_PROVIDER_ID, skipCdkHandlerChecks } from '../compliance/checkov';
 import { mergeValues, serviceChartValues } from '../service-chart';
-import { StageStack, StageStackProps } from '../constructs/stage-stack';
+import { StageStack, StageStackProps } from './stage-stack';
 import { AVATARS_PREFIX } from './data-stack';
 
 /** Repository root: the image's build context (service/Dockerfile copies the workspace lock file). */

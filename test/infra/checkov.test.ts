@@ -1,5 +1,5 @@
 /**
- * The Checkov skip helper (lib/constructs/checkov): skips land in `Metadata.checkov.skip` of exactly the
+ * The Checkov skip helper (lib/compliance/checkov): skips land in `Metadata.checkov.skip` of exactly the
  * resources of the given types below the scope (also those created after the call), merge without
  * duplicates, and refuse an id that is not a check or a reason that says nothing.
  */
@@ -7,7 +7,7 @@ import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Construct } from 'constructs';
 
-import { addCheckovSkips, skipCdkHandlerChecks, skipCheckov } from '../../lib/constructs/checkov';
+import { addCheckovSkips, skipCdkHandlerChecks, skipCheckov } from '../../lib/compliance/checkov';
 import { testApp } from './support';
 
 const REASON = 'A reason that is long enough to mean something specific.';

@@ -4,7 +4,7 @@ import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
-import { skipCheckov } from '../checkov';
+import { skipCheckov } from '../../compliance/checkov';
 
 export type CacheEngine = 'valkey' | 'redis';
 

@@ -3,7 +3,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 
-import { skipCheckov } from '../checkov';
+import { skipCheckov } from '../../compliance/checkov';
 import { EncryptedLogGroup, encryptedLogGroup } from '../encrypted-log-group';
 
 export type WafAction = 'block' | 'count';

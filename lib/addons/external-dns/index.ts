@@ -4,38 +4,37 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 
-import { acknowledge, wildcardFinding } from './nag';
-import { ANYWHERE, ReleaseOptions, helmTimeout, placementValues } from './placement';
+import { acknowledge, wildcardFinding } from '../../compliance/nag';
+import { HelmAddonProps, addonOptions, helmAddonValues, helmTimeout } from '../helm-addon';
 
-export const EXTERNAL_DNS_CHART_REPOSITORY = 'https://kubernetes-sigs.github.io/external-dns/';
-export const DEFAULT_EXTERNAL_DNS_NAMESPACE = 'kube-system';
-export const EXTERNAL_DNS_SERVICE_ACCOUNT = 'external-dns';
-/**
- * `sync` also deletes the records whose Ingress is gone, so `cdk destroy` leaves no stale records; the
- * TXT registry (owner id) limits deletions to records this cluster created, in this zone only.
- */
-export const DEFAULT_EXTERNAL_DNS_POLICY = 'sync';
+export const DEFAULTS = {
+  repository: 'https://kubernetes-sigs.github.io/external-dns/',
+  namespace: 'kube-system',
+  release: 'external-dns',
+  serviceAccountName: 'external-dns',
+  identityType: eks.IdentityType.IRSA,
+  /**
+   * `sync` also deletes the records whose Ingress is gone, so `cdk destroy` leaves no stale records; the
+   * TXT registry (owner id) limits deletions to records this cluster created, in this zone only.
+   */
+  policy: 'sync' as 'sync' | 'upsert-only',
+};
 
-export interface ExternalDnsProps extends ReleaseOptions {
-  readonly cluster: eks.Cluster;
+export interface ExternalDnsProps extends HelmAddonProps {
   /** external-dns chart version. */
   readonly chartVersion: string;
   /** The only zone it may change. */
   readonly hostedZone: route53.IHostedZone;
   /** Value of the TXT ownership records, unique per cluster. */
   readonly txtOwnerId: string;
-  /**
-   * @default eks.IdentityType.IRSA
-   */
+  /** @default DEFAULTS.identityType (IRSA) */
   readonly identityType?: eks.IdentityType;
   /**
    * `sync` (create, update, delete owned records) or `upsert-only` (never delete).
-   * @default DEFAULT_EXTERNAL_DNS_POLICY (sync)
+   * @default DEFAULTS.policy (sync)
    */
   readonly policy?: 'sync' | 'upsert-only';
-  /**
-   * @default DEFAULT_EXTERNAL_DNS_NAMESPACE (kube-system)
-   */
+  /** @default DEFAULTS.namespace (kube-system) */
   readonly namespace?: string;
 }
 
@@ -49,14 +48,14 @@ export class ExternalDns extends Construct {
 
   constructor(scope: Construct, id: string, props: ExternalDnsProps) {
     super(scope, id);
-    const { cluster, hostedZone } = props;
-    const namespace = props.namespace ?? DEFAULT_EXTERNAL_DNS_NAMESPACE;
+    const options = addonOptions(DEFAULTS, props);
+    const { cluster, hostedZone, namespace } = options;
 
     const serviceAccount = new eks.ServiceAccount(this, 'ServiceAccount', {
       cluster,
-      name: EXTERNAL_DNS_SERVICE_ACCOUNT,
+      name: options.serviceAccountName,
       namespace,
-      identityType: props.identityType ?? eks.IdentityType.IRSA,
+      identityType: options.identityType,
     });
     serviceAccount.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -84,24 +83,26 @@ export class ExternalDns extends Construct {
     this.chart = new eks.HelmChart(this, 'Chart', {
       cluster,
       chart: 'external-dns',
-      repository: EXTERNAL_DNS_CHART_REPOSITORY,
-      version: props.chartVersion,
-      release: 'external-dns',
+      repository: options.repository,
+      version: options.chartVersion,
+      release: options.release,
       namespace,
       wait: true,
-      timeout: helmTimeout(props),
-      values: {
-        provider: { name: 'aws' },
-        env: [{ name: 'AWS_DEFAULT_REGION', value: Stack.of(this).region }],
-        serviceAccount: { create: false, name: serviceAccount.serviceAccountName },
-        sources: ['service', 'ingress'],
-        domainFilters: [hostedZone.zoneName],
-        policy: props.policy ?? DEFAULT_EXTERNAL_DNS_POLICY,
-        registry: 'txt',
-        txtOwnerId: props.txtOwnerId,
-        extraArgs: [`--zone-id-filter=${hostedZone.hostedZoneId}`],
-        ...placementValues(props.placement ?? ANYWHERE),
-      },
+      timeout: helmTimeout(options, id),
+      values: helmAddonValues(
+        {
+          provider: { name: 'aws' },
+          env: [{ name: 'AWS_DEFAULT_REGION', value: Stack.of(this).region }],
+          serviceAccount: { create: false, name: serviceAccount.serviceAccountName },
+          sources: ['service', 'ingress'],
+          domainFilters: [hostedZone.zoneName],
+          policy: options.policy,
+          registry: 'txt',
+          txtOwnerId: options.txtOwnerId,
+          extraArgs: [`--zone-id-filter=${hostedZone.hostedZoneId}`],
+        },
+        options,
+      ),
     });
     this.chart.node.addDependency(serviceAccount);
   }

@@ -6,9 +6,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
-import { skipCheckov } from '../checkov';
-import { NAG_PARTITION, acknowledge, managedPolicyFinding, wildcardFinding } from '../cluster-addons/nag';
-import { ANYWHERE, ReleaseOptions, helmTimeout, placementValues } from '../cluster-addons/placement';
+import { skipCheckov } from '../../compliance/checkov';
+import { NAG_PARTITION, acknowledge, managedPolicyFinding, wildcardFinding } from '../../compliance/nag';
+import { HelmAddonProps, addonOptions, helmAddonValues, helmTimeout } from '../helm-addon';
 import { karpenterControllerStatements } from './controller-policy';
 import {
   Architecture,
@@ -20,20 +20,32 @@ import {
 
 export * from './manifests';
 
-/** Karpenter's charts on the public ECR registry (OCI). */
-export const KARPENTER_CRD_CHART_REPOSITORY = 'oci://public.ecr.aws/karpenter/karpenter-crd';
-export const KARPENTER_CHART_REPOSITORY = 'oci://public.ecr.aws/karpenter/karpenter';
-export const DEFAULT_KARPENTER_NAMESPACE = 'kube-system';
-export const KARPENTER_SERVICE_ACCOUNT = 'karpenter';
-export const DEFAULT_DISCOVERY_TAG_KEY = 'karpenter.sh/discovery';
-export const DEFAULT_AMI_ALIAS = 'al2023@latest';
-export const DEFAULT_METADATA_HOP_LIMIT = 1;
-export const DEFAULT_ROOT_VOLUME_GI = 40;
-export const DEFAULT_ARCHITECTURES: readonly Architecture[] = ['amd64', 'arm64'];
-export const DEFAULT_MIN_INSTANCE_GENERATION_EXCLUSIVE = 4;
-export const DEFAULT_EXPIRE_AFTER = '720h';
-export const DEFAULT_CONSOLIDATE_AFTER = '1m';
-export const DEFAULT_DISRUPTION_BUDGET_NODES = '10%';
+/** Tag key (value: the cluster name) on the subnets and security groups Karpenter's EC2NodeClass selects. */
+export const KARPENTER_DISCOVERY_TAG = 'karpenter.sh/discovery';
+
+export const DEFAULTS = {
+  /** Karpenter's charts on the public ECR registry (OCI). */
+  crdRepository: 'oci://public.ecr.aws/karpenter/karpenter-crd',
+  repository: 'oci://public.ecr.aws/karpenter/karpenter',
+  namespace: 'kube-system',
+  serviceAccountName: 'karpenter',
+  identityType: eks.IdentityType.IRSA,
+  discoveryTagKey: KARPENTER_DISCOVERY_TAG,
+} as const;
+
+/** Defaults of the default NodePool and its EC2NodeClass. */
+export const NODE_POOL_DEFAULTS = {
+  amiAlias: 'al2023@latest',
+  metadataHopLimit: 1 as 1 | 2,
+  rootVolumeGi: 40,
+  architectures: ['amd64', 'arm64'] as readonly Architecture[],
+  minInstanceGenerationExclusive: 4,
+  expireAfter: '720h',
+  consolidateAfter: '1m',
+  disruptionBudgetNodes: '10%',
+  nodeTags: {} as Readonly<Record<string, string>>,
+};
+
 /** The AWS managed policies of the node role (Karpenter reference). */
 export const NODE_MANAGED_POLICIES = [
   'AmazonEKSWorkerNodePolicy',
@@ -56,24 +68,24 @@ export interface KarpenterNodePoolProps {
   /**
    * CPU architectures. Pods whose images are single-architecture must select theirs
    * (`nodeSelector: kubernetes.io/arch`), and Karpenter then launches matching nodes.
-   * @default DEFAULT_ARCHITECTURES (amd64 and arm64)
+   * @default NODE_POOL_DEFAULTS.architectures (amd64 and arm64)
    */
   readonly architectures?: readonly Architecture[];
   /**
    * AMI alias of the EC2NodeClass. `@latest` rolls nodes to each new AMI through drift; pin
    * (`al2023@v20261101`) to control when that happens.
-   * @default DEFAULT_AMI_ALIAS (al2023@latest)
+   * @default NODE_POOL_DEFAULTS.amiAlias (al2023@latest)
    */
   readonly amiAlias?: string;
   /**
    * IMDSv2 hop limit. 1 keeps pods (one network hop further than the host) from the node role's
    * credentials; pods get AWS credentials through IRSA or Pod Identity instead.
-   * @default DEFAULT_METADATA_HOP_LIMIT (1)
+   * @default NODE_POOL_DEFAULTS.metadataHopLimit (1)
    */
   readonly metadataHopLimit?: 1 | 2;
   /**
    * Size of the encrypted gp3 root volume in GiB.
-   * @default DEFAULT_ROOT_VOLUME_GI (40)
+   * @default NODE_POOL_DEFAULTS.rootVolumeGi (40)
    */
   readonly rootVolumeGi?: number;
   /**
@@ -88,25 +100,24 @@ export interface KarpenterNodePoolProps {
  * `placement` is where the controller's pods run: never capacity Karpenter itself manages (the chart's
  * own affinity already keeps them off Karpenter's nodes).
  */
-export interface KarpenterProps extends ReleaseOptions {
-  /** The cluster; it must have an explicit `clusterName` (IAM condition keys contain it). */
-  readonly cluster: eks.Cluster;
+export interface KarpenterProps extends HelmAddonProps {
+  /** The cluster must have an explicit `clusterName` (IAM condition keys contain it). */
   /** Karpenter v1 release, the version of both charts, e.g. `1.15.0`. */
   readonly version: string;
   readonly nodePool: KarpenterNodePoolProps;
   /**
    * How the controller gets AWS credentials.
-   * @default eks.IdentityType.IRSA
+   * @default DEFAULTS.identityType (IRSA)
    */
   readonly identityType?: eks.IdentityType;
   /**
    * Namespace of both releases and of the controller's service account.
-   * @default DEFAULT_KARPENTER_NAMESPACE (kube-system)
+   * @default DEFAULTS.namespace (kube-system)
    */
   readonly namespace?: string;
   /**
    * Tag key (value: the cluster name) by which the EC2NodeClass selects subnets and security groups.
-   * @default DEFAULT_DISCOVERY_TAG_KEY (karpenter.sh/discovery)
+   * @default DEFAULTS.discoveryTagKey (karpenter.sh/discovery)
    */
   readonly discoveryTagKey?: string;
 }
@@ -129,13 +140,11 @@ export class Karpenter extends Construct {
 
   constructor(scope: Construct, id: string, props: KarpenterProps) {
     super(scope, id);
-    const { cluster, version } = props;
+    const options = addonOptions(DEFAULTS, props);
+    const { cluster, version, namespace, identityType } = options;
     const stack = Stack.of(this);
     const clusterName = literalClusterName(cluster);
-    const namespace = props.namespace ?? DEFAULT_KARPENTER_NAMESPACE;
-    const identityType = props.identityType ?? eks.IdentityType.IRSA;
-    const timeout = helmTimeout(props);
-    const discoveryTagKey = props.discoveryTagKey ?? DEFAULT_DISCOVERY_TAG_KEY;
+    const timeout = helmTimeout(options, id);
 
     this.interruptionQueue = new sqs.Queue(this, 'InterruptionQueue', {
       retentionPeriod: INTERRUPTION_QUEUE_RETENTION,
@@ -194,7 +203,7 @@ export class Karpenter extends Construct {
 
     const serviceAccount = new eks.ServiceAccount(this, 'ControllerServiceAccount', {
       cluster,
-      name: KARPENTER_SERVICE_ACCOUNT,
+      name: options.serviceAccountName,
       namespace,
       identityType,
     });
@@ -227,7 +236,7 @@ export class Karpenter extends Construct {
     this.crdChart = new eks.HelmChart(this, 'CrdChart', {
       cluster,
       chart: 'karpenter-crd',
-      repository: KARPENTER_CRD_CHART_REPOSITORY,
+      repository: options.crdRepository,
       version,
       release: 'karpenter-crd',
       namespace,
@@ -237,7 +246,7 @@ export class Karpenter extends Construct {
     this.controllerChart = new eks.HelmChart(this, 'ControllerChart', {
       cluster,
       chart: 'karpenter',
-      repository: KARPENTER_CHART_REPOSITORY,
+      repository: options.repository,
       version,
       release: 'karpenter',
       namespace,
@@ -245,40 +254,42 @@ export class Karpenter extends Construct {
       skipCrds: true,
       wait: true,
       timeout,
-      values: {
-        settings: { clusterName, interruptionQueue: this.interruptionQueue.queueName },
-        serviceAccount: { create: false, name: serviceAccount.serviceAccountName },
-        ...placementValues(props.placement ?? ANYWHERE),
-      },
+      values: helmAddonValues(
+        {
+          settings: { clusterName, interruptionQueue: this.interruptionQueue.queueName },
+          serviceAccount: { create: false, name: serviceAccount.serviceAccountName },
+        },
+        options,
+      ),
     });
     this.controllerChart.node.addDependency(this.crdChart, serviceAccount);
     if (identityType === eks.IdentityType.POD_IDENTITY && cluster.eksPodIdentityAgent) {
       this.controllerChart.node.addDependency(cluster.eksPodIdentityAgent);
     }
 
-    const pool = props.nodePool;
+    const pool = addonOptions(NODE_POOL_DEFAULTS, props.nodePool);
     const nodeClass = ec2NodeClassManifest({
       name: DEFAULT_NODE_POOL_NAME,
-      discoveryTagKey,
+      discoveryTagKey: options.discoveryTagKey,
       discoveryTagValue: clusterName,
       instanceProfile: this.instanceProfile.instanceProfileName,
-      amiAlias: pool.amiAlias ?? DEFAULT_AMI_ALIAS,
-      rootVolumeGi: pool.rootVolumeGi ?? DEFAULT_ROOT_VOLUME_GI,
-      metadataHopLimit: pool.metadataHopLimit ?? DEFAULT_METADATA_HOP_LIMIT,
-      tags: pool.nodeTags ?? {},
+      amiAlias: pool.amiAlias,
+      rootVolumeGi: pool.rootVolumeGi,
+      metadataHopLimit: pool.metadataHopLimit,
+      tags: pool.nodeTags,
     });
     const nodePool = nodePoolManifest({
       name: DEFAULT_NODE_POOL_NAME,
       nodeClassName: nodeClass.metadata.name,
       instanceCategories: pool.instanceCategories,
       capacityTypes: pool.capacityTypes,
-      architectures: pool.architectures ?? DEFAULT_ARCHITECTURES,
-      minInstanceGenerationExclusive: DEFAULT_MIN_INSTANCE_GENERATION_EXCLUSIVE,
+      architectures: pool.architectures,
+      minInstanceGenerationExclusive: pool.minInstanceGenerationExclusive,
       cpuLimit: pool.cpuLimit,
       memoryLimitGi: pool.memoryLimitGi,
-      expireAfter: DEFAULT_EXPIRE_AFTER,
-      consolidateAfter: DEFAULT_CONSOLIDATE_AFTER,
-      disruptionBudgetNodes: DEFAULT_DISRUPTION_BUDGET_NODES,
+      expireAfter: pool.expireAfter,
+      consolidateAfter: pool.consolidateAfter,
+      disruptionBudgetNodes: pool.disruptionBudgetNodes,
     });
     this.defaultNodePool = new eks.KubernetesManifest(this, 'DefaultNodePool', {
       cluster,

@@ -1,8 +1,8 @@
 import { Stack, StackProps, Tags } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
-import type { StageConfig } from '../../config/schema';
-import { StackConcern, stackName } from '../../config/naming';
+import type { StageConfig } from '../config/schema';
+import { StackConcern, stackName } from '../config/naming';
 
 export interface StageStackProps extends StackProps {
   /** The parsed stage configuration. */

@@ -2,12 +2,14 @@ import { CfnResource } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { Construct } from 'constructs';
 
-import { skipCheckov } from '../checkov';
-import { NAG_PARTITION, acknowledge, wildcardFinding } from './nag';
-import { ANYWHERE, ReleaseOptions, helmTimeout, placementValues } from './placement';
+import { skipCheckov } from '../../compliance/checkov';
+import { NAG_PARTITION, acknowledge, wildcardFinding } from '../../compliance/nag';
+import { HelmAddonProps, addonOptions, helmAddonValues, helmTimeout } from '../helm-addon';
 
-/** Replicas of the controller (its webhook must answer while one pod restarts). */
-export const DEFAULT_ALB_CONTROLLER_REPLICAS = 2;
+export const DEFAULTS = {
+  /** Replicas of the controller (its webhook must answer while one pod restarts). */
+  replicas: 2,
+} as const;
 
 /** Wildcard resources of the upstream controller policy (identical from v2.17.1 through v3.2.2). */
 const ALB_CONTROLLER_WILDCARDS = [
@@ -21,10 +23,11 @@ const ALB_CONTROLLER_WILDCARDS = [
   ),
 ];
 
-export interface LoadBalancerControllerProps extends ReleaseOptions {
-  readonly cluster: eks.Cluster;
+export interface LoadBalancerControllerProps extends HelmAddonProps {
   /** A version aws-eks-v2 ships the IAM policy of, written like `v3.2.2` (see `albControllerVersion`). */
-  readonly version: eks.AlbControllerVersion;
+  readonly version: string;
+  /** @default DEFAULTS.replicas */
+  readonly replicas?: number;
 }
 
 /**
@@ -37,13 +40,11 @@ export class LoadBalancerController extends Construct {
 
   constructor(scope: Construct, id: string, props: LoadBalancerControllerProps) {
     super(scope, id);
+    const options = addonOptions(DEFAULTS, props);
     this.controller = new eks.AlbController(this, 'Controller', {
-      cluster: props.cluster,
-      version: props.version,
-      additionalHelmChartValues: {
-        replicaCount: DEFAULT_ALB_CONTROLLER_REPLICAS,
-        ...placementValues(props.placement ?? ANYWHERE),
-      },
+      cluster: options.cluster,
+      version: albControllerVersion(options.version),
+      additionalHelmChartValues: helmAddonValues({ replicaCount: options.replicas }, options),
     });
     acknowledge(
       this.controller,
@@ -64,8 +65,7 @@ export class LoadBalancerController extends Construct {
     // AlbController fixes Timeout at 900s, the Lambda's own limit, leaving no time to report a failure.
     const helmChart = this.controller.node.findChild('Resource') as eks.HelmChart;
     const release = helmChart.node.findChild('Resource').node.defaultChild as CfnResource;
-    const timeout = helmTimeout(props);
-    release.addPropertyOverride('Timeout', `${timeout.toSeconds()}s`);
+    release.addPropertyOverride('Timeout', `${helmTimeout(options, id).toSeconds()}s`);
   }
 }
 
