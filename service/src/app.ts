@@ -1,15 +1,16 @@
 import express, { type Express } from 'express';
 import swaggerUi from 'swagger-ui-express';
-import { counterRouter, registerCounterOpenApi } from './components/counter/entry-points/api/routes';
-import { messagesRouter, registerMessagesOpenApi } from './components/messages/entry-points/api/routes';
+import { counterEndpoints, counterRouter } from './components/counter/entry-points/api/routes';
+import { messagesEndpoints, messagesRouter } from './components/messages/entry-points/api/routes';
 import { dependencyProbes } from './components/system/data-access/probes';
-import { registerSystemOpenApi, systemRouter } from './components/system/entry-points/api/routes';
+import { systemEndpoints, systemRouter } from './components/system/entry-points/api/routes';
 import { type Lifecycle, createLifecycle } from './components/system/domain/readiness';
-import { registerUsersOpenApi, usersRouter } from './components/users/entry-points/api/routes';
+import { usersEndpoints, usersRouter } from './components/users/entry-points/api/routes';
 import type { AwsClients } from './libraries/aws';
 import type { Config } from './libraries/config';
 import { errorHandler } from './libraries/errors';
 import { limitBody, notFound, requestContext, route, securityHeaders, swaggerUiCsp } from './libraries/http';
+import { endpointPaths, registerEndpoints } from './libraries/http/endpoint';
 import type { Logger } from './libraries/logger';
 import { type Metrics, createMetrics } from './libraries/metrics';
 import { OpenAPIRegistry, generateDocument } from './libraries/openapi';
@@ -29,18 +30,23 @@ export interface AppDeps {
   readonly readinessTimeoutMs?: number;
 }
 
-/** The OpenAPI 3.1 document of every route, from the same zod schemas that validate requests. */
+/** Every endpoint of the API, in the order the document lists them (each component mounts its own). */
+export const apiEndpoints = [
+  ...systemEndpoints,
+  ...usersEndpoints,
+  ...counterEndpoints,
+  ...messagesEndpoints,
+];
+
+/** The OpenAPI 3.1 document of every endpoint, from the definitions that route and parse its requests. */
 export function buildOpenApiDocument(version: string) {
   const registry = new OpenAPIRegistry();
-  registerSystemOpenApi(registry);
-  registerUsersOpenApi(registry);
-  registerCounterOpenApi(registry);
-  registerMessagesOpenApi(registry);
+  registerEndpoints(registry, apiEndpoints);
   return generateDocument(registry, version);
 }
 
 /**
- * A body limit on every route. The routes that read a body bound it themselves, each with its own
+ * A body limit on every route. The endpoints that read a body bound it themselves, each with its own
  * 413 answer: `POST /process_message` (express.json, 256 KiB, the messages error shape), `POST /user`
  * and `POST /users` (multer: AVATAR_MAX_BYTES for the one file, 8 KiB per field, 11 parts). Every
  * other route ignores its body: it gets 64 KiB at most, else 413 `{"error":"Payload Too Large"}`.
@@ -48,9 +54,11 @@ export function buildOpenApiDocument(version: string) {
  */
 function bodyLimits(): express.Router {
   const router = express.Router();
+  const readers = apiEndpoints.filter((e) => e.readsBody);
+  const methods = new Set(readers.map((e) => e.method.toUpperCase()));
   // `use`, not `post`: a route here would make the router answer OPTIONS for these paths itself.
-  router.use(['/process_message', '/user', '/users'], (req, _res, next) =>
-    req.method === 'POST' && req.path === '/' ? next('router') : next(),
+  router.use(endpointPaths(readers), (req, _res, next) =>
+    methods.has(req.method) && req.path === '/' ? next('router') : next(),
   );
   router.use(limitBody());
   return router;

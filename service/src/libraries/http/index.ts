@@ -66,7 +66,7 @@ function routeLabel(req: Request): string {
   return 'unmatched';
 }
 
-type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type Handlers = Partial<Record<Method, RequestHandler | RequestHandler[]>>;
 
 /**

@@ -11,3 +11,5 @@ export function counterService(store: CounterStore, metrics: Metrics) {
     },
   };
 }
+
+export type CounterService = ReturnType<typeof counterService>;

@@ -1,53 +1,45 @@
 import { Router } from 'express';
-import { route } from '../../../../libraries/http';
+import { defineEndpoint, mountEndpoints } from '../../../../libraries/http/endpoint';
 import type { Metrics } from '../../../../libraries/metrics';
-import {
-  type OpenAPIRegistry,
-  jsonContent,
-  registerOperation,
-  unavailableResponse,
-  z,
-} from '../../../../libraries/openapi';
+import { jsonContent, unavailableResponse } from '../../../../libraries/openapi';
 import type { Redis } from '../../../../libraries/redis';
 import { counterStore } from '../../data-access/counter-store';
-import { counterService } from '../../domain/counter';
+import { type CounterService, counterService } from '../../domain/counter';
+import { CounterResponse } from './schemas';
 
-export const CounterResponse = z
-  .object({ counter: z.int().min(0).openapi({ example: 42 }) })
-  .openapi('Counter');
+const tags = ['counter'];
 
-export function counterRouter(deps: { metrics: Metrics; redis: Redis }): Router {
-  const router = Router();
-  const service = counterService(counterStore(deps.redis), deps.metrics);
-  route(router, '/read', { get: async (_req, res) => void res.json({ counter: await service.read() }) });
-  route(router, '/write', {
-    post: async (_req, res) => void res.json({ counter: await service.increment() }),
-  });
-  return router;
-}
-
-export function registerCounterOpenApi(registry: OpenAPIRegistry): void {
-  const tags = ['counter'];
-  registerOperation(registry, {
+/** The counter API, in the order the document lists it. */
+export const counterEndpoints = [
+  defineEndpoint({
     method: 'get',
     path: '/read',
     operationId: 'readCounter',
     tags,
     summary: 'Read the counter (0 when it was never written)',
+    handler: async (_input, res, service: CounterService) => void res.json({ counter: await service.read() }),
     responses: {
       200: { description: 'The current value', content: jsonContent(CounterResponse) },
       503: unavailableResponse('Redis'),
     },
-  });
-  registerOperation(registry, {
+  }),
+  defineEndpoint({
     method: 'post',
     path: '/write',
     operationId: 'incrementCounter',
     tags,
     summary: 'Increment the counter atomically (Redis INCR)',
+    handler: async (_input, res, service: CounterService) =>
+      void res.json({ counter: await service.increment() }),
     responses: {
       200: { description: 'The value after the increment', content: jsonContent(CounterResponse) },
       503: unavailableResponse('Redis'),
     },
-  });
+  }),
+];
+
+export function counterRouter(deps: { metrics: Metrics; redis: Redis }): Router {
+  const router = Router();
+  mountEndpoints(router, counterEndpoints, counterService(counterStore(deps.redis), deps.metrics));
+  return router;
 }

@@ -1,24 +1,16 @@
-import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import multer from 'multer';
+import { Router, type Request } from 'express';
 import type { AwsClients } from '../../../../libraries/aws';
 import type { Config } from '../../../../libraries/config';
 import { AppError } from '../../../../libraries/errors';
-import { route } from '../../../../libraries/http';
+import { defineEndpoint, mountEndpoints } from '../../../../libraries/http/endpoint';
 import type { Logger } from '../../../../libraries/logger';
 import type { Metrics } from '../../../../libraries/metrics';
-import {
-  type OpenAPIRegistry,
-  registerAliases,
-  registerOperation,
-  errorResponse,
-  jsonContent,
-  unavailableResponse,
-  z,
-} from '../../../../libraries/openapi';
+import { errorResponse, jsonContent, unavailableResponse, z } from '../../../../libraries/openapi';
 import { avatarStore } from '../../data-access/avatar-store';
 import { usersTable } from '../../data-access/users-table';
 import { AVATAR_TYPES, detectImageType, typeFromFileName } from '../../domain/avatar';
-import { type NewUser, usersService } from '../../domain/users';
+import { type NewUser, type UsersService, usersService } from '../../domain/users';
+import { avatarUpload } from './avatar-upload';
 import {
   CreateUserEncoding,
   CreateUserFields,
@@ -33,61 +25,10 @@ import {
   UsersCursor,
 } from './schemas';
 
-const MAX_TEXT_FIELD_BYTES = 8 * 1024;
-
-/** Multer (memory storage, bounded) with each of its errors turned into the contract's answer. */
-function avatarUpload(maxBytes: number): RequestHandler {
-  const upload = multer({
-    storage: multer.memoryStorage(),
-    // File names are UTF-8 in every current browser; busboy's default would read them as latin1.
-    defParamCharset: 'utf8',
-    limits: {
-      fileSize: maxBytes,
-      // Two, so that a second file reaches `.single('avatar')` and is named in the error (a second
-      // avatar, or an unknown file field); it is rejected as it starts, before it is buffered.
-      files: 2,
-      fields: 10,
-      parts: 11,
-      fieldSize: MAX_TEXT_FIELD_BYTES,
-      fieldNameSize: 100,
-      headerPairs: 50,
-    },
-  }).single('avatar');
-  return (req: Request, res: Response, next: NextFunction) => {
-    upload(req, res, (err?: unknown) => {
-      if (!err) return next();
-      if (err instanceof multer.MulterError) {
-        const field = String(err.field ?? '').slice(0, 100);
-        switch (err.code) {
-          case 'LIMIT_FILE_SIZE':
-            return next(new AppError(413, { error: 'Avatar too large' }));
-          case 'LIMIT_FILE_COUNT':
-            return next(AppError.badRequest('Only one avatar file is allowed'));
-          case 'LIMIT_UNEXPECTED_FILE':
-            return next(
-              AppError.badRequest(
-                field === 'avatar' ? 'Only one avatar file is allowed' : `Unexpected file field: ${field}`,
-              ),
-            );
-          case 'LIMIT_FIELD_VALUE':
-            return next(
-              AppError.badRequest(
-                field === 'name'
-                  ? `Name must be at most ${MAX_NAME_LENGTH} characters`
-                  : `Field too long: ${field}`,
-              ),
-            );
-          case 'LIMIT_FIELD_COUNT':
-          case 'LIMIT_PART_COUNT':
-            return next(AppError.badRequest('Too many form fields'));
-          default:
-            return next(AppError.badRequest(`Invalid form data: ${err.message}`));
-        }
-      }
-      // busboy: truncated or malformed multipart body
-      return next(AppError.badRequest('Malformed multipart/form-data body'));
-    });
-  };
+/** What the users endpoints' handlers need. */
+interface UsersContext {
+  readonly service: UsersService;
+  readonly avatarMaxBytes: number;
 }
 
 const singleValue = (fields: Record<string, unknown>, name: string): string | undefined => {
@@ -126,12 +67,156 @@ export function parseNewUser(
   return { ...parsed.data, avatar: { fileName: file.originalname, bytes: file.buffer, type: actual } };
 }
 
-/** Malformed ids can never exist: answer 404 without a lookup. */
-const userId = (req: Request): string => {
-  const params = UserIdParams.safeParse(req.params);
-  if (!params.success) throw AppError.notFound('User not found');
-  return params.data.id;
+const tags = ['users'];
+/** Malformed ids can never exist: answered 404 without a lookup. */
+const userNotFound = () => AppError.notFound('User not found');
+const notFound = errorResponse('No user with this id (a malformed id included)');
+
+/** What a created user links to: the stateful tests (and clients) follow these from the 201. */
+const userLinks = {
+  GetUser: { operationId: 'getUser', parameters: { id: '$response.body#/id' } },
+  GetUserAvatar: { operationId: 'getUserAvatar', parameters: { id: '$response.body#/id' } },
+  DeleteUser: { operationId: 'deleteUser', parameters: { id: '$response.body#/id' } },
+  ListUsers: { operationId: 'listUsers' },
 };
+
+const createUser = defineEndpoint({
+  method: 'post',
+  path: '/user',
+  operationId: 'createUser',
+  aliases: { '/users': 'createUserAtUsers' },
+  tags,
+  summary: 'Create a user with an avatar (multipart/form-data)',
+  request: {
+    body: {
+      required: true,
+      content: { 'multipart/form-data': { schema: CreateUserForm, encoding: CreateUserEncoding } },
+    },
+  },
+  readBody: (context: UsersContext) => avatarUpload(context.avatarMaxBytes),
+  body: (req: Request) => parseNewUser(req.body as Record<string, unknown> | undefined, req.file),
+  handler: async ({ body }, res, { service }: UsersContext) => {
+    const user = await service.create(body);
+    res.status(201).location(`/users/${user.id}`).json({ success: 'User created', id: user.id, user });
+  },
+  responses: {
+    201: {
+      description: 'Created',
+      headers: z.object({ Location: UserLocation.openapi({ description: '/users/<id>' }) }),
+      content: jsonContent(UserCreated),
+      links: userLinks,
+    },
+    400: errorResponse(
+      'A field missing, blank, too long, malformed or given twice, the avatar missing or not a PNG/JPEG/GIF, ' +
+        'another file field, too many fields, or a malformed multipart body',
+    ),
+    409: errorResponse('Email already registered (case-insensitively)'),
+    413: errorResponse('Avatar larger than AVATAR_MAX_BYTES'),
+    503: unavailableResponse('DynamoDB or S3'),
+  },
+});
+
+const listUsers = defineEndpoint({
+  method: 'get',
+  path: '/users',
+  operationId: 'listUsers',
+  tags,
+  summary: 'List users, a page at a time',
+  request: { query: ListUsersQuery },
+  rejected: (_where, issues) =>
+    AppError.badRequest(
+      issues[0]?.path[0] === 'limit'
+        ? `Invalid limit: must be an integer between 1 and ${MAX_PAGE_SIZE}`
+        : 'Invalid cursor',
+    ),
+  handler: async ({ query }, res, { service }: UsersContext) => {
+    const { users, nextCursor } = await service.list(query.limit ?? MAX_PAGE_SIZE, query.cursor);
+    if (nextCursor) res.setHeader('X-Next-Cursor', nextCursor);
+    res.json(users);
+  },
+  responses: {
+    200: {
+      description: 'A page of users',
+      headers: z.object({
+        'X-Next-Cursor': UsersCursor.optional().openapi({
+          description: 'Present when more users remain: the cursor of the next page',
+        }),
+      }),
+      content: jsonContent(z.array(UserSchema).max(MAX_PAGE_SIZE)),
+    },
+    400: errorResponse('Invalid limit or cursor'),
+    503: unavailableResponse('DynamoDB'),
+  },
+});
+
+const getUser = defineEndpoint({
+  method: 'get',
+  path: '/users/{id}',
+  operationId: 'getUser',
+  tags,
+  summary: 'One user',
+  request: { params: UserIdParams },
+  rejected: userNotFound,
+  handler: async ({ params }, res, { service }: UsersContext) => void res.json(await service.get(params.id)),
+  responses: {
+    200: { description: 'The user', content: jsonContent(UserSchema) },
+    404: notFound,
+    503: unavailableResponse('DynamoDB'),
+  },
+});
+
+const deleteUser = defineEndpoint({
+  method: 'delete',
+  path: '/users/{id}',
+  operationId: 'deleteUser',
+  tags,
+  summary: 'Delete a user, its email reservation and its avatar',
+  request: { params: UserIdParams },
+  rejected: userNotFound,
+  handler: async ({ params }, res, { service }: UsersContext) => {
+    await service.remove(params.id);
+    res.status(204).end();
+  },
+  responses: {
+    204: { description: 'Deleted' },
+    404: notFound,
+    503: unavailableResponse('DynamoDB or S3'),
+  },
+});
+
+const getUserAvatar = defineEndpoint({
+  method: 'get',
+  path: '/users/{id}/avatar',
+  operationId: 'getUserAvatar',
+  tags,
+  summary: 'The avatar image',
+  request: { params: UserIdParams },
+  rejected: userNotFound,
+  handler: async ({ params }, res, { service }: UsersContext) => {
+    const avatar = await service.avatar(params.id);
+    res.setHeader('Content-Type', avatar.contentType);
+    if (avatar.contentLength !== undefined) res.setHeader('Content-Length', String(avatar.contentLength));
+    res.setHeader('Cache-Control', 'private, max-age=300');
+    await new Promise<void>((resolve, reject) => {
+      avatar.body.on('error', reject);
+      res.on('close', resolve);
+      avatar.body.pipe(res);
+    });
+  },
+  responses: {
+    200: {
+      description: 'The image bytes with their real Content-Type',
+      content: Object.fromEntries(
+        AVATAR_TYPES.map((type) => [type, { schema: { type: 'string' as const, format: 'binary' } }]),
+      ),
+    },
+    404: errorResponse('User not found, or its avatar object not found'),
+    503: unavailableResponse('DynamoDB or S3'),
+  },
+});
+
+/** The users API, in the order the document lists it. */
+export const usersEndpoints = [createUser, listUsers, getUser, deleteUser, getUserAvatar];
 
 export function usersRouter(deps: {
   config: Config;
@@ -146,160 +231,6 @@ export function usersRouter(deps: {
     metrics: deps.metrics,
     logger: deps.logger,
   });
-
-  const create = [
-    avatarUpload(deps.config.avatarMaxBytes),
-    async (req: Request, res: Response) => {
-      const user = await service.create(
-        parseNewUser(req.body as Record<string, unknown> | undefined, req.file),
-      );
-      res.status(201).location(`/users/${user.id}`).json({ success: 'User created', id: user.id, user });
-    },
-  ];
-  const list = async (req: Request, res: Response) => {
-    const query = ListUsersQuery.safeParse(req.query);
-    if (!query.success) {
-      const issue = query.error.issues[0];
-      throw AppError.badRequest(
-        issue.path[0] === 'limit'
-          ? `Invalid limit: must be an integer between 1 and ${MAX_PAGE_SIZE}`
-          : 'Invalid cursor',
-      );
-    }
-    const { users, nextCursor } = await service.list(query.data.limit ?? MAX_PAGE_SIZE, query.data.cursor);
-    if (nextCursor) res.setHeader('X-Next-Cursor', nextCursor);
-    res.json(users);
-  };
-
-  route(router, '/user', { post: create });
-  route(router, '/users', { get: list, post: create });
-  route(router, '/users/:id', {
-    get: async (req, res) => void res.json(await service.get(userId(req))),
-    delete: async (req, res) => {
-      await service.remove(userId(req));
-      res.status(204).end();
-    },
-  });
-  route(router, '/users/:id/avatar', {
-    get: async (req, res) => {
-      const avatar = await service.avatar(userId(req));
-      res.setHeader('Content-Type', avatar.contentType);
-      if (avatar.contentLength !== undefined) res.setHeader('Content-Length', String(avatar.contentLength));
-      res.setHeader('Cache-Control', 'private, max-age=300');
-      await new Promise<void>((resolve, reject) => {
-        avatar.body.on('error', reject);
-        res.on('close', resolve);
-        avatar.body.pipe(res);
-      });
-    },
-  });
+  mountEndpoints(router, usersEndpoints, { service, avatarMaxBytes: deps.config.avatarMaxBytes });
   return router;
-}
-
-/** What a created user links to: the stateful tests (and clients) follow these from the 201. */
-const userLinks = {
-  GetUser: { operationId: 'getUser', parameters: { id: '$response.body#/id' } },
-  GetUserAvatar: { operationId: 'getUserAvatar', parameters: { id: '$response.body#/id' } },
-  DeleteUser: { operationId: 'deleteUser', parameters: { id: '$response.body#/id' } },
-  ListUsers: { operationId: 'listUsers' },
-};
-
-export function registerUsersOpenApi(registry: OpenAPIRegistry): void {
-  const tags = ['users'];
-  const notFound = errorResponse('No user with this id (a malformed id included)');
-  registerAliases(
-    registry,
-    { '/user': 'createUser', '/users': 'createUserAtUsers' },
-    {
-      method: 'post',
-      tags,
-      summary: 'Create a user with an avatar (multipart/form-data)',
-      request: {
-        body: {
-          required: true,
-          content: { 'multipart/form-data': { schema: CreateUserForm, encoding: CreateUserEncoding } },
-        },
-      },
-      responses: {
-        201: {
-          description: 'Created',
-          headers: z.object({ Location: UserLocation.openapi({ description: '/users/<id>' }) }),
-          content: jsonContent(UserCreated),
-          links: userLinks,
-        },
-        400: errorResponse(
-          'A field missing, blank, too long, malformed or given twice, the avatar missing or not a PNG/JPEG/GIF, ' +
-            'another file field, too many fields, or a malformed multipart body',
-        ),
-        409: errorResponse('Email already registered (case-insensitively)'),
-        413: errorResponse('Avatar larger than AVATAR_MAX_BYTES'),
-        503: unavailableResponse('DynamoDB or S3'),
-      },
-    },
-  );
-  registerOperation(registry, {
-    method: 'get',
-    path: '/users',
-    operationId: 'listUsers',
-    tags,
-    summary: 'List users, a page at a time',
-    request: { query: ListUsersQuery },
-    responses: {
-      200: {
-        description: 'A page of users',
-        headers: z.object({
-          'X-Next-Cursor': UsersCursor.optional().openapi({
-            description: 'Present when more users remain: the cursor of the next page',
-          }),
-        }),
-        content: jsonContent(z.array(UserSchema).max(MAX_PAGE_SIZE)),
-      },
-      400: errorResponse('Invalid limit or cursor'),
-      503: unavailableResponse('DynamoDB'),
-    },
-  });
-  registerOperation(registry, {
-    method: 'get',
-    path: '/users/{id}',
-    operationId: 'getUser',
-    tags,
-    summary: 'One user',
-    request: { params: UserIdParams },
-    responses: {
-      200: { description: 'The user', content: jsonContent(UserSchema) },
-      404: notFound,
-      503: unavailableResponse('DynamoDB'),
-    },
-  });
-  registerOperation(registry, {
-    method: 'delete',
-    path: '/users/{id}',
-    operationId: 'deleteUser',
-    tags,
-    summary: 'Delete a user, its email reservation and its avatar',
-    request: { params: UserIdParams },
-    responses: {
-      204: { description: 'Deleted' },
-      404: notFound,
-      503: unavailableResponse('DynamoDB or S3'),
-    },
-  });
-  registerOperation(registry, {
-    method: 'get',
-    path: '/users/{id}/avatar',
-    operationId: 'getUserAvatar',
-    tags,
-    summary: 'The avatar image',
-    request: { params: UserIdParams },
-    responses: {
-      200: {
-        description: 'The image bytes with their real Content-Type',
-        content: Object.fromEntries(
-          AVATAR_TYPES.map((type) => [type, { schema: { type: 'string' as const, format: 'binary' } }]),
-        ),
-      },
-      404: errorResponse('User not found, or its avatar object not found'),
-      503: unavailableResponse('DynamoDB or S3'),
-    },
-  });
 }
