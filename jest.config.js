@@ -1,5 +1,12 @@
 /**
- * One jest run, four projects: `npx jest --selectProjects infra` (or service, helm, e2e) runs one.
+ * The jest projects, one folder each under test/: `npx jest --selectProjects infra` runs one.
+ *   infra             the stacks' synthesized templates (in-process synth, cdk-nag)
+ *   helm              the chart, rendered by Helm (local/tools/helm.sh) and its values mapper
+ *   service           the api and worker as processes, on the emulator and Redis of `npm run local`
+ *   harness           the local/ scripts, with stand-ins for tools this machine lacks
+ *   e2e               the running api of `npm run local` (or of the pods, E2E_BASE_URL)
+ *   k8s               the pods of `npm run local:k8s`
+ * `npm run test:unit` runs infra, helm and service; `npm test` (test/run.sh) runs them all.
  * TypeScript goes through ts-jest with isolatedModules (type checking is `npm run typecheck`).
  * @type {import('jest').Config}
  */
@@ -27,7 +34,7 @@ module.exports = {
     project('e2e'),
     // The local harness's scripts (local/), with stand-ins for tools this machine lacks.
     project('harness'),
-    // The local cluster of `npm run local:k8s`; local/test.sh runs it after the others.
+    // The local cluster of `npm run local:k8s`; test/run.sh runs it after the pods are up.
     project('k8s'),
   ],
   testTimeout: 60000,

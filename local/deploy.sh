@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Bootstraps the emulator's CDK environment and deploys the `local` stage with cdklocal, writing
 # the stack outputs to .local/outputs.json. CDK itself skips stacks whose template did not change.
+# shellcheck source=local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 log="$LOGS/cdklocal.log"
-cd "$ROOT"
+cd "$ROOT" || exit 1
 
 # Skip everything when the app's sources are unchanged since the last successful deploy into
 # this same emulator process (its state is in memory: a new emulator process needs a new deploy).

@@ -2,6 +2,7 @@
 # npm run local:down — stops exactly what `npm run local` and `npm run local:k8s` started (by pid
 # file; for the cluster also its pods, mounts, cgroups and network namespace), nothing else.
 # `npm run local:down -- --purge` also deletes the cluster's state (etcd data, PKI, node images).
+# shellcheck source=local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 if [ "$(cat "$STATE/k8s/provider" 2>/dev/null)" = kind ]; then
   bash "$ROOT/local/k8s/kind.sh" stop

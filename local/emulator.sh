@@ -2,6 +2,7 @@
 # local/emulator.sh start|stop|status — the AWS emulator (MiniStack, LocalStack-compatible) on
 # 127.0.0.1:4566. `start` is idempotent and waits for /_localstack/health; when another emulator
 # (e.g. LocalStack in Docker) already answers on the port, it is used and never stopped by us.
+# shellcheck source=local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cmd="${1:-start}"
 case "$cmd" in

@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
-# Shared helpers of the local/ scripts. Source it; it sets strict mode and the project paths.
+# The one preamble of every script in the repository's harness (local/, test/run.sh, .ci/run):
+#   # shellcheck source=local/lib.sh
+#   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"      (../lib.sh from a subfolder)
+# It sets strict mode, the project paths (ROOT, STATE, LOGS, CACHE), the PATH to the project's
+# tools and the local AWS/Redis environment, and defines the helpers below. Sourcing it twice
+# (a sourced helper that sources it too) is harmless.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,7 +43,7 @@ run_logged() {
   "$@" >>"$log" 2>&1 || fail_with_log "$what failed" "$log"
 }
 
-# Seconds since the epoch with milliseconds, for phase timings.
+# Seconds since the epoch with nanoseconds, for timings: `t0=$(now); ...; say "took $(elapsed "$t0")"`.
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
 
@@ -49,7 +54,7 @@ version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ];
 check_prerequisites() {
   local missing=()
   if ! command -v node >/dev/null; then missing+=("Node.js >= 20 (node not found)");
-  elif ! version_ge "$(node -p process.versions.node)" 20; then missing+=("Node.js >= 20 (found $(node -v))"); fi
+  elif ! version_ge "$(node -v | sed 's/^v//')" 20; then missing+=("Node.js >= 20 (found $(node -v))"); fi
   if ! command -v python3 >/dev/null; then missing+=("Python >= 3.10 (python3 not found)");
   elif ! python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)'; then
     missing+=("Python >= 3.10 (found $(python3 -V 2>&1))"); fi
@@ -69,7 +74,8 @@ ensure_node_modules() {
   if [ ! -f "$ROOT/node_modules/.package-lock.json" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
     step "npm ci (log: $LOGS/npm-ci.log)"
     : >"$LOGS/npm-ci.log"
-    run_logged "npm ci" "$LOGS/npm-ci.log" in_root npm ci --no-audit --no-fund
+    # --prefer-offline: packages already in the npm cache are not revalidated against the registry.
+    run_logged "npm ci" "$LOGS/npm-ci.log" in_root npm ci --no-audit --no-fund --prefer-offline
   fi
 }
 
@@ -117,3 +123,17 @@ redis_healthy() { redis-cli -p "$REDIS_PORT" -h 127.0.0.1 ping 2>/dev/null | gre
 # True when this process holds CAP_SYS_RESOURCE (bit 24 of CapEff). Some VMs' root lacks it: then
 # raised ulimits and negative oom_score_adj values are refused, and the container scripts adapt.
 has_cap_sys_resource() { local eff; eff=$(awk '/^CapEff:/ { print $2 }' /proc/self/status); (( (16#$eff >> 24) & 1 )); }
+
+# use_synth <work dir> <stage...>: sets SYNTH_OUT to a directory with one cloud assembly per stage
+# (<dir>/<stage>/): $SYNTH_DIR when it holds them all (`npm test` synthesizes each stage once, with
+# local/synth.sh, for every check that reads templates), else a fresh local/synth.sh into <work dir>.
+use_synth() {
+  local work="$1" stage; shift
+  if [ -n "${SYNTH_DIR:-}" ]; then
+    for stage in "$@"; do [ -f "$SYNTH_DIR/$stage/manifest.json" ] || die "no cloud assembly of stage $stage in SYNTH_DIR=$SYNTH_DIR (run local/synth.sh)"; done
+    SYNTH_OUT="$SYNTH_DIR"
+    return 0
+  fi
+  SYNTH_OUT="$work/synth"
+  SYNTH_DIR="$SYNTH_OUT" bash "$ROOT/local/synth.sh" "$@"
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # local/redis.sh start|stop|status — redis-server on 127.0.0.1:6379 (no persistence). `start` is
 # idempotent; a Redis already answering on the port is used and never stopped by us.
+# shellcheck source=local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cmd="${1:-start}"
 case "$cmd" in

@@ -1,29 +1,14 @@
 #!/usr/bin/env bash
 # local/service.sh build | start [port] | env — builds the service (tsc, skipped when up to date)
 # and runs the api and the worker as background processes against the deployed local stack.
+# shellcheck source=local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cmd="${1:-start}"
 
-# The service's environment (API.md), from the stack outputs cdklocal wrote.
+# The service's environment (service/README.md), from the stack outputs cdklocal wrote.
 service_env() {
   [ -f "$STATE/outputs.json" ] || die "no stack outputs at $STATE/outputs.json: run npm run local first"
-  node -e '
-    const all = Object.values(require(process.argv[1])).reduce((a, o) => ({ ...a, ...o }), {});
-    const need = { USERS_TABLE: "UsersTableName", MESSAGES_TABLE: "MessagesTableName",
-      AVATARS_BUCKET: "AvatarsBucketName", MESSAGES_QUEUE_URL: "MessagesQueueUrl", APP_SECRET_ARN: "AppSecretArn" };
-    const env = {};
-    for (const [name, out] of Object.entries(need)) {
-      if (!all[out]) { console.error(`stack output ${out} missing in ${process.argv[1]}`); process.exit(1); }
-      env[name] = all[out];
-    }
-    // SECRET_KEY comes from the deployed app secret (on AWS the api reads it through APP_SECRET_ARN;
-    // the emulator reports the secret by name, which that variable rejects, so it is read here).
-    const sm = require("@aws-sdk/client-secrets-manager");
-    new sm.SecretsManagerClient({}).send(new sm.GetSecretValueCommand({ SecretId: env.APP_SECRET_ARN })).then((r) => {
-      delete env.APP_SECRET_ARN;
-      env.SECRET_KEY = JSON.parse(r.SecretString).SECRET_KEY;
-      for (const [k, v] of Object.entries(env)) console.log(`${k}=${v}`);
-    }, (e) => { console.error(`reading the app secret failed: ${e.message}`); process.exit(1); });' "$STATE/outputs.json"
+  node "$ROOT/local/js/service-env.js" "$STATE/outputs.json"
   echo "REDIS_URL=$REDIS_URL"
   echo "LOG_LEVEL=${LOG_LEVEL:-info}"
   echo "APP_VERSION=local"

@@ -6,11 +6,13 @@
 #   4. reads the stack outputs, builds the service, starts the api and the worker against them;
 #   5. waits for /readyz and prints the base URL, the Swagger URL and how to stop.
 # Idempotent: a second run reuses what is running and does not redeploy unchanged stacks.
+# shellcheck source=local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 T0=$(now)
 API_PORT="${LOCAL_API_PORT:-8080}"
 current=""
-trap 'rc=$?; if [ $rc -ne 0 ] && [ -n "$current" ]; then echo "npm run local: step \"$current\" failed (logs in $LOGS)" >&2; fi' EXIT
+on_exit() { local rc=$?; if [ "$rc" -ne 0 ] && [ -n "$current" ]; then echo "npm run local: step \"$current\" failed (logs in $LOGS)" >&2; fi; }
+trap on_exit EXIT
 phase() { current="$1"; step "$1"; }
 
 phase "prerequisites"; check_prerequisites

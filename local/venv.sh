@@ -5,6 +5,7 @@
 # and links it into the repository (default .venv). Tools whose pins cannot share one environment get
 # their own: `local/venv.sh local/requirements-checkov.txt .venv-checkov`. Idempotent: a second run
 # does nothing.
+# shellcheck source=local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 requirements="${1:-$ROOT/local/requirements.txt}"
 link="${2:-.venv}"

@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# The Helm chart's non-jest checks, for `npm test` (local/test.sh) and .ci/run:
+# The Helm chart's non-jest checks, run by `npm test`:
 #   for every helm/eks-service/ci/*-values.yaml variant:
 #     helm lint --strict, then helm template | kubeconform -strict against the Kubernetes
 #     K8S_SCHEMA_VERSION schemas generated offline (local/tools/kubeconform.sh).
 # ServiceMonitor and PodMonitor (Prometheus Operator CRDs) have no schema in the Kubernetes OpenAPI
 # document and are skipped explicitly. Prints one line per variant; exits non-zero if any variant fails.
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-start=$(date +%s)
+# shellcheck source=local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+cd "$ROOT" || exit 1
+start=$(now)
 
 bash local/tools/helm.sh
 # shellcheck source=local/tools/kubeconform.sh
 source local/tools/kubeconform.sh # sets KUBECONFORM_BIN, K8S_SCHEMA_VERSION, K8S_SCHEMA_DIR
 
-HELM_BIN=${HELM_BIN:-$PWD/.tools/bin/helm}
+HELM_BIN=${HELM_BIN:-$ROOT/.tools/bin/helm}
 CHART=helm/eks-service
 KUBE_VERSION="$K8S_SCHEMA_VERSION"
 SKIP_KINDS=ServiceMonitor,PodMonitor
@@ -49,5 +50,5 @@ for values in "${variants[@]}"; do
   case "$summary" in *"Skipped: 0") ;; *) summary+=" ($SKIP_KINDS: CRDs, no schema in the Kubernetes API)" ;; esac
   echo "helm: ok   $variant: lint --strict, kubeconform $K8S_SCHEMA_VERSION strict: $summary"
 done
-echo "helm: checks finished in $(($(date +%s) - start))s ($([ "$failed" = 0 ] && echo passed || echo FAILED))"
+echo "helm: checks finished in $(elapsed "$start") ($([ "$failed" = 0 ] && echo passed || echo FAILED))"
 exit "$failed"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # local/checks/schemathesis.sh — the running API against its own OpenAPI document, with Schemathesis
-# (pinned in local/requirements.txt, run from the project's .venv), for `npm test` (local/test.sh).
+# (pinned in local/requirements.txt, run from the project's .venv), run by `npm test`.
 #
 # `st run ${E2E_BASE_URL:-http://127.0.0.1:8080}/openapi.json`: every phase (the document's examples,
 # coverage, fuzzing, and the stateful phase that follows the document's links: a created user is
@@ -16,49 +16,29 @@
 #   methods), use_after_free and ensure_resource_availability (stateful).
 # ignored_auth has nothing to check (the API has no authentication).
 # Bounded: SCHEMATHESIS_MAX_EXAMPLES examples per operation and phase (default 50), requests time
-# out after 5 s, and the run is stopped after SCHEMATHESIS_TIMEOUT seconds (default 120). Traffic
+# out after 5 s, and the run is stopped after SCHEMATHESIS_TIMEOUT seconds (default 300). Traffic
 # goes to the given base URL only. Any failure (or error) fails the check; the output names the
 # failing check, the operation and a curl line to reproduce it.
 # Avatars: the document says the part is a PNG, JPEG or GIF (its encoding's contentType, checked by
 # the server from the magic number) named with an image extension (its Content-Disposition example,
-# which Schemathesis sends); the hook below makes Schemathesis generate such bytes.
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$ROOT"
+# which Schemathesis sends); the hook local/py/schemathesis_avatar_images.py makes Schemathesis
+# generate such bytes.
+# needs: running-service (test/run.sh runs it against the api of the local environment)
+# shellcheck source=local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+cd "$ROOT" || exit 1
 BASE_URL="${E2E_BASE_URL:-http://127.0.0.1:8080}"
 BASE_URL="${BASE_URL%/}"
 ST="${SCHEMATHESIS:-$ROOT/.venv/bin/st}"
-if [ ! -x "$ST" ] && [ -f "$ROOT/local/venv.sh" ]; then
-  bash "$ROOT/local/venv.sh" # creates .venv from local/requirements.txt (pins schemathesis)
+if [ ! -x "$ST" ]; then
+  ensure_venv # creates .venv from local/requirements.txt (pins schemathesis)
 fi
 [ -x "$ST" ] || { echo "schemathesis: st not found at $ST (run local/venv.sh or set SCHEMATHESIS)" >&2; exit 1; }
 MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-50}"
-TIMEOUT="${SCHEMATHESIS_TIMEOUT:-120}"
+TIMEOUT="${SCHEMATHESIS_TIMEOUT:-300}"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/schemathesis.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-
-cat >"$work/avatar_images.py" <<'PY'
-"""Avatar bytes: an image's magic number (PNG, JPEG or GIF, as the document's avatar part says), then anything.
-
-Registered as the strategy of `format: binary` (the avatar is the document's only binary request
-field) rather than of the image media types: Schemathesis 4.32's coverage phase fills every other
-part of a multipart body with an empty string when a part has a media-type strategy, and calls that
-body schema-valid although the document says the name and the email are not blank.
-"""
-from hypothesis import strategies as st
-
-import schemathesis
-
-MAGIC_NUMBERS = [b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a"]
-
-
-def image(magic: bytes, rest: bytes) -> bytes:
-    return magic + rest
-
-
-schemathesis.openapi.format("binary", st.builds(image, st.sampled_from(MAGIC_NUMBERS), st.binary(max_size=256)))
-PY
 
 cat >"$work/schemathesis.toml" <<TOML
 # Schemathesis configuration of local/checks/schemathesis.sh (written at run time).
@@ -107,23 +87,23 @@ checks.negative_data_rejection.enabled = false
 TOML
 
 echo "schemathesis: $("$ST" --version 2>&1 | tail -n 1) against $BASE_URL/openapi.json (max $MAX_EXAMPLES examples per operation and phase, ${TIMEOUT}s at most)"
-start=$(date +%s.%N)
+start=$(now)
 status=0
 (
   cd "$work"
-  PYTHONPATH="$work" SCHEMATHESIS_HOOKS=avatar_images timeout --signal=INT --kill-after=10 "$TIMEOUT" \
+  PYTHONPATH="$ROOT/local/py" SCHEMATHESIS_HOOKS=schemathesis_avatar_images timeout --signal=INT --kill-after=10 "$TIMEOUT" \
     "$ST" --no-color --config-file "$work/schemathesis.toml" run "$BASE_URL/openapi.json" \
     --request-timeout 5 --wait-for-schema 30
 ) > >(tee "$work/output.txt") 2>&1 || status=$?
 wait # for tee
-secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+secs=$(elapsed "$start")
 # "1225 generated, 1225 passed" or "1345 generated, 2 found 2 unique failures", from the summary.
 cases=$(grep -A1 '^Test cases:' "$work/output.txt" | tail -n 1 | sed 's/^ *//')
 if [ "$status" = 124 ] || [ "$status" = 130 ]; then
   echo "schemathesis: FAILED: stopped after ${TIMEOUT}s (SCHEMATHESIS_TIMEOUT)" >&2
 elif [ "$status" != 0 ]; then
-  echo "schemathesis: FAILED (exit $status) in ${secs}s: ${cases:-no summary}; see the failures above" >&2
+  echo "schemathesis: FAILED (exit $status) in ${secs}: ${cases:-no summary}; see the failures above" >&2
 else
-  echo "schemathesis: passed in ${secs}s: ${cases}"
+  echo "schemathesis: passed in ${secs}: ${cases}"
 fi
 exit "$status"

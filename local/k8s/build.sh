@@ -32,9 +32,7 @@ drop_replaces() {
     [ -n "$mod" ] || continue
     args+=("-dropreplace=$mod")
     [ -z "$version" ] || args+=("-require=$mod@$version")
-  done < <(cd "$dir" && go mod edit -json | node -e '
-    const m = JSON.parse(require("fs").readFileSync(0, "utf8"));
-    for (const r of m.Replace || []) if (r.New.Path.startsWith(".")) console.log(r.Old.Path);')
+  done < <(cd "$dir" && go mod edit -json | node "$ROOT/local/js/go-mod-replaces.js")
   [ "${#args[@]}" -eq 0 ] || (cd "$dir" && go mod edit "${args[@]}")
 }
 

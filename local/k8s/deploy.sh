@@ -70,7 +70,9 @@ t0=$(now)
 step "helm upgrade --install $SERVICE_RELEASE (log: $log)"
 run_logged "helm upgrade --install" "$log" "$helm" upgrade --install "$SERVICE_RELEASE" "$ROOT/helm/eks-service" \
   --namespace "$SERVICE_NAMESPACE" -f "$values" --atomic --wait --timeout "${K8S_HELM_TIMEOUT:-5m}"
-say "helm: release $SERVICE_RELEASE deployed in $(elapsed "$t0") (revision $("$helm" -n "$SERVICE_NAMESPACE" history "$SERVICE_RELEASE" --max 1 -o json | node -pe 'JSON.parse(require("fs").readFileSync(0))[0].revision'))"
+# `helm history` prints a header line, then one line per revision starting with its number.
+revision=$("$helm" -n "$SERVICE_NAMESPACE" history "$SERVICE_RELEASE" --max 1 | awk 'NR == 2 { print $1 }')
+say "helm: release $SERVICE_RELEASE deployed in $(elapsed "$t0") (revision $revision)"
 
 svc=$(kubectl -n "$SERVICE_NAMESPACE" get service -l "app.kubernetes.io/instance=$SERVICE_RELEASE,app.kubernetes.io/component=api" -o jsonpath='{.items[0].metadata.name}')
 [ -n "$svc" ] || fail_with_log "no api Service in $SERVICE_NAMESPACE" "$log"
@@ -83,7 +85,5 @@ say "api: served by the pods of $SERVICE_NAMESPACE/$svc on http://127.0.0.1:$K8S
 
 # What the api pods run with (KEY=value lines, private): the e2e suite compares /config with it
 # when it runs against the pods, as it does with .local/service.env.running for the processes.
-# shellcheck disable=SC2016 # JavaScript, not shell
-(umask 077; kubectl -n "$SERVICE_NAMESPACE" exec "deploy/$SERVICE_RELEASE-api" -c api -- node -e \
-  'for (const [k, v] of Object.entries(process.env)) if (/^[A-Z][A-Z0-9_]*$/.test(k)) console.log(`${k}=${v}`)' \
-  >"$K8S_STATE/service.env" 2>>"$log") || fail_with_log "reading the api pod's environment failed" "$log"
+(umask 077; kubectl -n "$SERVICE_NAMESPACE" exec -i "deploy/$SERVICE_RELEASE-api" -c api -- node - \
+  <"$ROOT/local/js/pod-env.js" >"$K8S_STATE/service.env" 2>>"$log") || fail_with_log "reading the api pod's environment failed" "$log"

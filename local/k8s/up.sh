@@ -13,7 +13,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 T0=$(now)
 current=""
-trap 'rc=$?; if [ $rc -ne 0 ] && [ -n "$current" ]; then echo "npm run local:k8s: step \"$current\" failed (logs in $LOGS)" >&2; fi' EXIT
+on_exit() { local rc=$?; if [ "$rc" -ne 0 ] && [ -n "$current" ]; then echo "npm run local:k8s: step \"$current\" failed (logs in $LOGS)" >&2; fi; }
+trap on_exit EXIT
 phase() { current="$1"; step "$1"; }
 
 phase "local stack (emulator, Redis, cdklocal deploy)"; LOCAL_SKIP_SERVICE=1 bash "$ROOT/local/up.sh"

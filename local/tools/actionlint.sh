@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# Installs actionlint (the GitHub Actions workflow linter) from the Go module proxy into a cache
-# outside the clone, keyed by version, and links it to <repo>/.tools/bin/actionlint.
+# Installs actionlint (the GitHub Actions workflow linter) from the Go module proxy into the cache
+# outside the clone ($CACHE, local/lib.sh), keyed by version, and links it to <repo>/.tools/bin/actionlint.
 # Idempotent: when the cached binary already reports the pinned version, nothing is built.
 #
 #   bash local/tools/actionlint.sh        # prints the path of the linked binary
 #
-# Needs: go (1.24+). Override the cache root with EKS_CDK_REFERENCE_CACHE (as local/tools/go-tool.sh).
-set -euo pipefail
+# Needs: go (1.24+). Override the cache root with EKS_CDK_REFERENCE_CACHE (local/lib.sh).
+# Built with `go install` (not local/tools/go-tool.sh): actionlint reports its version from the
+# module's build information, which only an install of module@version records.
+# shellcheck source=local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 ACTIONLINT_VERSION="1.7.12"
 
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cache_root="${EKS_CDK_REFERENCE_CACHE:-$HOME/.cache/eks-cdk-reference}"
-cache_dir="$cache_root/actionlint-$ACTIONLINT_VERSION"
+cache_dir="$CACHE/actionlint-$ACTIONLINT_VERSION"
 cached_bin="$cache_dir/bin/actionlint"
-link="$repo_root/.tools/bin/actionlint"
+link="$ROOT/.tools/bin/actionlint"
 
 log() { printf '[actionlint.sh] %s\n' "$*" >&2; }
 
@@ -23,7 +24,6 @@ installed_version() {
   "$1" -version 2>/dev/null | head -n 1 | sed 's/^v//'
 }
 
-mkdir -p "$cache_root"
 (
   # One builder at a time (two `npm test` runs on one machine share the cache).
   flock 9
@@ -39,14 +39,14 @@ mkdir -p "$cache_root"
   started=$SECONDS
   # Build into a temporary directory, then move it into place: an interrupted build never leaves a
   # half-written binary that a later run would trust.
-  tmp_dir="$(mktemp -d "$cache_root/.actionlint-$ACTIONLINT_VERSION-XXXXXX")"
+  tmp_dir="$(mktemp -d "$CACHE/.actionlint-$ACTIONLINT_VERSION-XXXXXX")"
   trap 'rm -rf "$tmp_dir"' EXIT
   GOBIN="$tmp_dir/bin" CGO_ENABLED=0 go install "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION"
   rm -rf "$cache_dir"
   mv "$tmp_dir" "$cache_dir"
   trap - EXIT
   log "built in $((SECONDS - started))s"
-) 9>"$cache_root/.actionlint.lock"
+) 9>"$CACHE/.actionlint.lock"
 
 mkdir -p "$(dirname "$link")"
 if [[ "$(readlink "$link" 2>/dev/null || true)" != "$cached_bin" ]]; then

@@ -2,13 +2,11 @@
 # Sourced by local/tools/helm.sh and local/tools/kubeconform.sh (not run directly).
 # Builds one pinned Go tool per version into the cache outside the clone and links it into
 # <repo>/.tools/bin, so a fresh clone on a warm machine gets the tool in milliseconds.
-#   cache:  ${EKS_CDK_REFERENCE_CACHE:-~/.cache/eks-cdk-reference}/<name>-<version>/<name>
-#   link:   <repo>/.tools/bin/<name>
-set -euo pipefail
-
-REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-CACHE_ROOT=${EKS_CDK_REFERENCE_CACHE:-$HOME/.cache/eks-cdk-reference}
-TOOLS_BIN="$REPO_ROOT/.tools/bin"
+#   cache:  $CACHE/<name>-<version>/<name>   (CACHE: local/lib.sh, ~/.cache/eks-cdk-reference)
+#   link:   $TOOLS_BIN/<name>                (<repo>/.tools/bin)
+# shellcheck source=local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+TOOLS_BIN="$ROOT/.tools/bin"
 
 tool_log() { printf '[tools] %s\n' "$*" >&2; }
 tool_die() {
@@ -37,13 +35,13 @@ go_module_dir() {
 # caches the binary by version and (re)links it.
 ensure_go_tool() {
   local name=$1 module=$2 pkg=$3 version=$4 version_args=$5 ldflags=$6
-  local link="$TOOLS_BIN/$name" cached="$CACHE_ROOT/$name-$version/$name"
+  local link="$TOOLS_BIN/$name" cached="$CACHE/$name-$version/$name"
   # shellcheck disable=SC2086 # version_args is a word list on purpose
   if [ -x "$link" ] && [ "$("$link" $version_args 2>/dev/null)" = "$version" ]; then
     tool_log "$name $version: up to date ($link)"
     return 0
   fi
-  mkdir -p "$CACHE_ROOT" "$TOOLS_BIN"
+  mkdir -p "$CACHE" "$TOOLS_BIN"
   (
     flock 9
     # shellcheck disable=SC2086
@@ -55,7 +53,7 @@ ensure_go_tool() {
       build_start=$(date +%s)
       tool_log "$name $version: building from the Go module proxy (takes a few minutes the first time)"
       src=$(go_module_dir "$module@$version")
-      tmp=$(mktemp -d "$CACHE_ROOT/.build-$name.XXXXXX")
+      tmp=$(mktemp -d "$CACHE/.build-$name.XXXXXX")
       (cd "$src" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "$ldflags" -o "$tmp/$name" "$pkg") ||
         tool_die "building $name $version failed (see the Go output above)"
       mkdir -p "$(dirname "$cached")"
@@ -63,7 +61,7 @@ ensure_go_tool() {
       rmdir "$tmp"
       tool_log "$name $version: built in $(($(date +%s) - build_start))s into $cached"
     fi
-  ) 9>"$CACHE_ROOT/.$name.lock"
+  ) 9>"$CACHE/.$name.lock"
   ln -sfn "$cached" "$link"
   tool_log "$name $version: linked $link"
 }

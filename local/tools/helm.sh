@@ -2,7 +2,6 @@
 # Ensures <repo>/.tools/bin/helm is Helm HELM_VERSION (Helm 3, built from the Go module proxy).
 # Idempotent: does nothing when the link already reports the pinned version.
 # Usage: bash local/tools/helm.sh
-set -euo pipefail
 # shellcheck source=local/tools/go-tool.sh
 source "$(dirname "${BASH_SOURCE[0]}")/go-tool.sh"
 

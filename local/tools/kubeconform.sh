@@ -3,15 +3,14 @@
 # Kubernetes JSON schemas kubeconform validates against, generated OFFLINE from the OpenAPI
 # document that the k8s.io/kubernetes Go module carries (api/openapi-spec/swagger.json),
 # in kubeconform's "standalone-strict" layout:
-#   <repo>/.tools/k8s-schemas -> ~/.cache/eks-cdk-reference/k8s-schemas-v<K8S>/v<K8S>-standalone-strict/<kind>-<group>-<version>.json
+#   <repo>/.tools/k8s-schemas -> $CACHE/k8s-schemas-v<K8S>/v<K8S>-standalone-strict/<kind>-<group>-<version>.json
 # Idempotent. Can be sourced (the helm check does) to get KUBECONFORM_BIN, K8S_SCHEMA_VERSION
 # and K8S_SCHEMA_DIR. Usage: bash local/tools/kubeconform.sh
-set -euo pipefail
 # shellcheck source=local/tools/go-tool.sh
 source "$(dirname "${BASH_SOURCE[0]}")/go-tool.sh"
 
 KUBECONFORM_VERSION=v0.8.0
-# The Kubernetes version of the cluster stack's default (ARCHITECTURE.md): 1.35.
+# The Kubernetes version of the stages' clusters (lib/config) and of the local cluster (local/k8s/versions.sh).
 K8S_SCHEMA_VERSION=1.35.4
 
 ensure_go_tool kubeconform github.com/yannh/kubeconform ./cmd/kubeconform "$KUBECONFORM_VERSION" "-v" \
@@ -19,7 +18,7 @@ ensure_go_tool kubeconform github.com/yannh/kubeconform ./cmd/kubeconform "$KUBE
 # shellcheck disable=SC2034 # read by the scripts that source this one (local/checks/helm.sh)
 KUBECONFORM_BIN="$TOOLS_BIN/kubeconform"
 
-schema_cache="$CACHE_ROOT/k8s-schemas-v$K8S_SCHEMA_VERSION"
+schema_cache="$CACHE/k8s-schemas-v$K8S_SCHEMA_VERSION"
 if [ -f "$schema_cache/.complete" ]; then
   tool_log "k8s schemas v$K8S_SCHEMA_VERSION: found in cache ($schema_cache)"
 else
@@ -32,13 +31,13 @@ else
       tool_log "k8s schemas v$K8S_SCHEMA_VERSION: downloading k8s.io/kubernetes@v$K8S_SCHEMA_VERSION from the Go module proxy"
       k8s_dir=$(go_module_dir "k8s.io/kubernetes@v$K8S_SCHEMA_VERSION")
       rm -rf "$schema_cache"
-      node "$REPO_ROOT/local/tools/k8s-schemas.js" "$k8s_dir/api/openapi-spec/swagger.json" \
+      node "$ROOT/local/js/k8s-schemas.js" "$k8s_dir/api/openapi-spec/swagger.json" \
         "$schema_cache/v$K8S_SCHEMA_VERSION-standalone-strict"
       touch "$schema_cache/.complete"
       tool_log "k8s schemas v$K8S_SCHEMA_VERSION: generated in $(($(date +%s) - schema_start))s into $schema_cache"
     fi
-  ) 9>"$CACHE_ROOT/.k8s-schemas.lock"
+  ) 9>"$CACHE/.k8s-schemas.lock"
 fi
-ln -sfn "$schema_cache" "$REPO_ROOT/.tools/k8s-schemas"
-K8S_SCHEMA_DIR="$REPO_ROOT/.tools/k8s-schemas"
+ln -sfn "$schema_cache" "$ROOT/.tools/k8s-schemas"
+K8S_SCHEMA_DIR="$ROOT/.tools/k8s-schemas"
 tool_log "k8s schemas v$K8S_SCHEMA_VERSION: linked $K8S_SCHEMA_DIR"

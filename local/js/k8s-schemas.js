@@ -7,14 +7,14 @@
  * reaches (refs stay local `#/definitions/...`, so recursive types need no inlining). Strict: every
  * object schema that lists `properties` gets `additionalProperties: false` (unknown fields fail).
  * IntOrString accepts a string or an integer, Quantity a string or a number, as the API server does.
- * Usage: node local/tools/k8s-schemas.js <swagger.json> <out dir>
+ * Usage: node local/js/k8s-schemas.js <swagger.json> <out dir>
  */
 const fs = require('fs');
 const path = require('path');
 
 const [swaggerPath, outDir] = process.argv.slice(2);
 if (!swaggerPath || !outDir) {
-  console.error('usage: node local/tools/k8s-schemas.js <swagger.json> <out dir>');
+  console.error('usage: node local/js/k8s-schemas.js <swagger.json> <out dir>');
   process.exit(2);
 }
 
