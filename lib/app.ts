@@ -6,6 +6,7 @@
 import { App } from 'aws-cdk-lib';
 
 import type { StageConfig } from './config/schema';
+import { AlarmsStack } from './stacks/alarms-stack';
 import { CacheStack } from './stacks/cache-stack';
 import { ClusterStack } from './stacks/cluster-stack';
 import { DataStack } from './stacks/data-stack';
@@ -43,6 +44,14 @@ export function composeStage(app: App, config: StageConfig): StageStacks {
     cache: cache.cache,
     certificate: edge.certificate,
     webAclArn: edge.webAcl?.webAclArn,
+  });
+  // CloudWatch alarms of what the stacks above run (the emulator has no CloudWatch, so not for local).
+  new AlarmsStack(app, 'Alarms', {
+    config,
+    queues: { messages: data.messagesQueue, deadLetter: data.messagesDeadLetterQueue },
+    tables: { users: data.usersTable, messages: data.messagesTable },
+    cacheReplicationGroup: cache.cache.replicationGroup,
+    vpc: network.vpc,
   });
   return { data, network, edge, cluster, cache, service };
 }

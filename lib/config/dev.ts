@@ -35,6 +35,8 @@ export const dev: StageConfigInput = {
   data: { removalPolicy: 'destroy', deletionProtection: false, pointInTimeRecovery: true },
   // New to the WAF: every rule only counts until its logs show no false positives, then drop this line.
   waf: { mode: 'count' },
+  // The alarm topic's subscribers (each confirms the subscription email once); replace with yours.
+  alarms: { emails: ['platform-dev@example.com'] },
   service: {
     imageTag: '0.1.0',
     appVersion: '0.1.0',

@@ -40,6 +40,8 @@ export const prod: StageConfigInput = {
   },
   data: { removalPolicy: 'retain', deletionProtection: true, pointInTimeRecovery: true },
   waf: { logRetentionDays: 365 },
+  // The alarm topic's subscribers (each confirms the subscription email once); replace with yours.
+  alarms: { emails: ['platform-oncall@example.com', 'platform-team@example.com'] },
   service: {
     imageTag: '0.1.0',
     appVersion: '0.1.0',

@@ -221,6 +221,58 @@ export const stageConfigSchema = z
       account: z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id'),
       region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a region like eu-west-1'),
     }),
+/**
+ * Default thresholds of the stage's CloudWatch alarms (lib/stacks/alarms-stack.ts; docs/OPERATIONS.md
+ * says why each is what it is). A stage overrides one under `alarms.thresholds`.
+ */
+export const ALARM_THRESHOLD_DEFAULTS = {
+  /** Messages visible on the dead-letter queue: any message there is one the worker gave up on. */
+  deadLetterQueueMessages: 0,
+  /** Age of the oldest message on the messages queue, seconds (redelivery takes at most 5 × 30 s). */
+  queueOldestMessageAgeSeconds: 300,
+  /** Read plus write throttle events of one table in 5 minutes (on-demand tables should see none). */
+  tableThrottleEvents: 0,
+  /** DynamoDB system errors (HTTP 500s) of one table in 5 minutes. */
+  tableSystemErrors: 0,
+  /** EngineCPUUtilization of a cache node (the Valkey/Redis main thread), percent, 15 minutes. */
+  cacheEngineCpuPercent: 90,
+  /** CPUUtilization of a cache node's host (TLS, replication, snapshots), percent, 15 minutes. */
+  cacheHostCpuPercent: 90,
+  /** DatabaseMemoryUsagePercentage of a cache node (of maxmemory), percent, 15 minutes. */
+  cacheMemoryPercent: 80,
+  /** Keys evicted by a cache node in 5 minutes. */
+  cacheEvictions: 0,
+  /** Connections a NAT gateway could not open for lack of source ports, in 5 minutes. */
+  natPortAllocationErrors: 0,
+  /** Packets a NAT gateway dropped, percent of the packets it received, 15 minutes. */
+  natPacketDropPercent: 0.01,
+} as const;
+
+const nonNegative = z.number().nonnegative();
+const percent = z.number().positive().max(100);
+
+const alarmsSchema = z.object({
+  /** Addresses subscribed to the stage's alarm topic by email (each confirms once, from the email AWS sends). */
+  emails: z.array(z.email('expected an email address')).default([]),
+  thresholds: z
+    .object({
+      deadLetterQueueMessages: nonNegativeInt.default(ALARM_THRESHOLD_DEFAULTS.deadLetterQueueMessages),
+      queueOldestMessageAgeSeconds: positiveInt.default(
+        ALARM_THRESHOLD_DEFAULTS.queueOldestMessageAgeSeconds,
+      ),
+      tableThrottleEvents: nonNegativeInt.default(ALARM_THRESHOLD_DEFAULTS.tableThrottleEvents),
+      tableSystemErrors: nonNegativeInt.default(ALARM_THRESHOLD_DEFAULTS.tableSystemErrors),
+      cacheEngineCpuPercent: percent.default(ALARM_THRESHOLD_DEFAULTS.cacheEngineCpuPercent),
+      cacheHostCpuPercent: percent.default(ALARM_THRESHOLD_DEFAULTS.cacheHostCpuPercent),
+      cacheMemoryPercent: percent.default(ALARM_THRESHOLD_DEFAULTS.cacheMemoryPercent),
+      cacheEvictions: nonNegativeInt.default(ALARM_THRESHOLD_DEFAULTS.cacheEvictions),
+      natPortAllocationErrors: nonNegativeInt.default(ALARM_THRESHOLD_DEFAULTS.natPortAllocationErrors),
+      natPacketDropPercent: nonNegative.max(100).default(ALARM_THRESHOLD_DEFAULTS.natPacketDropPercent),
+    })
+    .strict()
+    .prefault({}),
+});
+
     availabilityZones: z
       .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'expected a zone like eu-west-1a'))
       .min(2)
@@ -249,6 +301,8 @@ export const stageConfigSchema = z
       if (!az.startsWith(c.env.region)) {
         ctx.addIssue({
           code: 'custom',
+    /** CloudWatch alarms of the AWS stages and the SNS topic they notify (the local stage has none). */
+    alarms: alarmsSchema.prefault({}),
           path: ['availabilityZones', i],
           message: `zone ${az} is not in region ${c.env.region}`,
         });

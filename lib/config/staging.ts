@@ -38,6 +38,8 @@ export const staging: StageConfigInput = {
     snapshotRetentionDays: 1,
   },
   data: { removalPolicy: 'retain', deletionProtection: true, pointInTimeRecovery: true },
+  // The alarm topic's subscribers (each confirms the subscription email once); replace with yours.
+  alarms: { emails: ['platform-staging@example.com'] },
   service: {
     imageTag: '0.1.0',
     appVersion: '0.1.0',
