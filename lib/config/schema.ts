@@ -11,7 +11,12 @@ import { local } from './local';
 import { dev } from './dev';
 import { staging } from './staging';
 import { prod } from './prod';
-import { COMPONENT_VERSIONS, DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS } from './versions';
+import {
+  COMPONENT_VERSIONS,
+  DEFAULT_KUBERNETES_VERSION,
+  KUBERNETES_VERSIONS,
+  versionIssues,
+} from './versions';
 
 export const STAGES = ['local', 'dev', 'staging', 'prod'] as const;
 export type StageName = (typeof STAGES)[number];
@@ -150,7 +155,10 @@ const serviceSchema = z
       .number()
       .int()
       .min(1)
-      .max(HELM_PROVIDER_LIMIT_MINUTES - 1)
+      .max(
+        HELM_PROVIDER_LIMIT_MINUTES - 1,
+        `must be below the kubectl provider's ${HELM_PROVIDER_LIMIT_MINUTES}-minute limit`,
+      )
       .default(DEFAULT_HELM_TIMEOUT_MINUTES),
     /** Raw Helm values merged last over the computed ones (deep merge, objects only). */
     chartValues: z.record(z.string(), z.unknown()).default({}),
@@ -213,14 +221,6 @@ const wafSchema = z.object({
     .default(90),
 });
 
-export const stageConfigSchema = z
-  .object({
-    appName: z.string().max(20).regex(dnsLabel, 'expected a lowercase DNS label (a-z, 0-9, -)'),
-    stage: z.enum(STAGES),
-    env: z.object({
-      account: z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id'),
-      region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a region like eu-west-1'),
-    }),
 /**
  * Default thresholds of the stage's CloudWatch alarms (lib/stacks/alarms-stack.ts; docs/OPERATIONS.md
  * says why each is what it is). A stage overrides one under `alarms.thresholds`.
@@ -273,6 +273,14 @@ const alarmsSchema = z.object({
     .prefault({}),
 });
 
+export const stageConfigSchema = z
+  .object({
+    appName: z.string().max(20).regex(dnsLabel, 'expected a lowercase DNS label (a-z, 0-9, -)'),
+    stage: z.enum(STAGES),
+    env: z.object({
+      account: z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id'),
+      region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected a region like eu-west-1'),
+    }),
     availabilityZones: z
       .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'expected a zone like eu-west-1a'))
       .min(2)
@@ -325,6 +333,9 @@ const alarmsSchema = z.object({
         path: ['network', 'natGateways'],
         message: 'more NAT gateways than availability zones',
       });
+    }
+    for (const issue of versionIssues(c.cluster)) {
+      ctx.addIssue({ code: 'custom', path: issue.path.split('.'), message: issue.message });
     }
   });
 

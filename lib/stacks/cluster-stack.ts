@@ -17,7 +17,7 @@ import { CFN_UTILS_PROVIDER_ID, skipCdkHandlerChecks } from '../compliance/check
 import { NAG_PARTITION, acknowledge, managedPolicyFinding, wildcardFinding } from '../compliance/nag';
 import { clusterName } from '../config/naming';
 import type { StageConfig } from '../config/schema';
-import type { KubernetesMinor } from '../config/versions';
+import { KUBECTL_LAYER_MINOR, KubernetesMinor } from '../config/versions';
 import { StageStack, StageStackProps } from './stage-stack';
 
 const KUBERNETES_VERSIONS: Record<KubernetesMinor, eks.KubernetesVersion> = {
@@ -25,8 +25,6 @@ const KUBERNETES_VERSIONS: Record<KubernetesMinor, eks.KubernetesVersion> = {
   '1.35': eks.KubernetesVersion.V1_35,
   '1.36': eks.KubernetesVersion.V1_36,
 };
-/** Minor version of the only kubectl layer installed (@aws-cdk/lambda-layer-kubectl-v35). */
-const KUBECTL_LAYER_MINOR = 35;
 
 const ENDPOINT_ACCESS: Record<StageConfig['cluster']['endpointAccess'], eks.EndpointAccess> = {
   public: eks.EndpointAccess.PUBLIC,
@@ -162,13 +160,23 @@ export class ClusterStack extends StageStack {
   }
 }
 
-/** The aws-eks-v2 version for the configured minor, checked against the kubectl layer's skew policy. */
-export function kubernetesVersion(minor: KubernetesMinor): eks.KubernetesVersion {
-  const skew = Math.abs(Number(minor.split('.')[1]) - KUBECTL_LAYER_MINOR);
-  if (skew > 1) {
+/** The kubectl layer package the provider runs; its name carries the kubectl 1.x minor (v35 → 1.35). */
+const KUBECTL_LAYER_PACKAGE = '@aws-cdk/lambda-layer-kubectl-v35';
+
+/**
+ * The aws-eks-v2 version for the configured minor (the schema checked its skew to KUBECTL_LAYER_MINOR),
+ * after checking that KUBECTL_LAYER_MINOR is the minor of the layer package actually used.
+ */
+export function kubernetesVersion(
+  minor: KubernetesMinor,
+  layerPackage = KUBECTL_LAYER_PACKAGE,
+): eks.KubernetesVersion {
+  const layerMinor = /-v(\d+)$/.exec(layerPackage);
+  const installed = layerMinor ? `1.${layerMinor[1]}` : layerPackage;
+  if (installed !== KUBECTL_LAYER_MINOR) {
     throw new Error(
-      `cluster.kubernetesVersion: ${minor} is more than one minor version from the kubectl layer ` +
-        `(1.${KUBECTL_LAYER_MINOR}); install the matching @aws-cdk/lambda-layer-kubectl-vNN`,
+      `cluster.kubernetesVersion: the kubectl layer is ${layerPackage} (kubectl ${installed}) but ` +
+        `KUBECTL_LAYER_MINOR in lib/config/versions.ts says ${KUBECTL_LAYER_MINOR}; make them agree`,
     );
   }
   return KUBERNETES_VERSIONS[minor];

@@ -143,11 +143,13 @@ describe('bin/app.ts', () => {
     return { status: result.status, stderr: result.stderr, stacks };
   }
 
-  test('when no stage is given, then the dev stage is composed with all six stacks', () => {
+  test('when no stage is given, then the dev stage is composed with all seven stacks', () => {
     const { status, stacks } = runApp({});
     expect(status).toBe(0);
     expect(stacks).toEqual(
-      ['cache', 'cluster', 'data', 'edge', 'network', 'service'].map((concern) => `eksref-dev-${concern}`),
+      ['alarms', 'cache', 'cluster', 'data', 'edge', 'network', 'service'].map(
+        (concern) => `eksref-dev-${concern}`,
+      ),
     );
   });
 
