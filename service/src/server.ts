@@ -1,3 +1,4 @@
+import './instrumentation';
 import { createApp } from './app';
 import { createLifecycle } from './components/system/domain/readiness';
 import { createAwsClients } from './libraries/aws';
@@ -8,6 +9,7 @@ import { installProcessLifecycle } from './libraries/lifecycle';
 import { createLogger } from './libraries/logger';
 import { createMetrics } from './libraries/metrics';
 import { connectInBackground, createRedis, resolveRedisConnection } from './libraries/redis';
+import { shutdownTracing } from './libraries/tracing';
 
 /**
  * The api process: configuration (fail fast), clients built once, the HTTP server, and shutdown
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
     cleanup: async () => {
       await redis.quit().catch(() => redis.disconnect());
       aws.destroy();
+      await shutdownTracing();
     },
   });
   server.once('error', (err) => {

@@ -1,3 +1,4 @@
+import './instrumentation';
 import { createMessageConsumer } from './components/messages/entry-points/message-queue/consumer';
 import { messagesTable } from './components/messages/data-access/messages-store';
 import { messagesService } from './components/messages/domain/messages';
@@ -7,6 +8,7 @@ import { createHttpServer } from './libraries/http';
 import { installProcessLifecycle } from './libraries/lifecycle';
 import { createLogger } from './libraries/logger';
 import { createMetrics } from './libraries/metrics';
+import { shutdownTracing } from './libraries/tracing';
 
 /**
  * The worker process: long-polls SQS and stores each message once in the messages table.
@@ -72,7 +74,10 @@ function main(): void {
       consumer.stop();
       await stopped;
     },
-    cleanup: async () => aws.destroy(),
+    cleanup: async () => {
+      aws.destroy();
+      await shutdownTracing();
+    },
   });
   // The consumer stops only when asked; should it stop by itself, the process shuts down as on SIGTERM.
   void stopped.then(() => {

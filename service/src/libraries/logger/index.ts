@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { traceLogFields, tracingActive } from '../tracing';
 
 export type { Logger } from 'pino';
 
@@ -58,6 +59,8 @@ export function createLogger(options: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
+      // While tracing, each line written inside a span carries its trace_id and span_id.
+      ...(tracingActive() ? { mixin: traceLogFields } : {}),
       ...(secrets.length > 0
         ? {
             hooks: {

@@ -3,6 +3,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsClients } from '../../../libraries/aws';
 import { callDependency } from '../../../libraries/errors';
+import { traceContextAttributes } from '../../../libraries/tracing';
 
 export interface StoredMessage {
   readonly id: string;
@@ -15,7 +16,14 @@ export function messagesQueue(aws: AwsClients, queueUrl: string) {
     /** Sends one message; resolves with the SQS MessageId. */
     send: (body: string) =>
       callDependency('sqs', async () => {
-        const out = await aws.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+        // While tracing, the W3C trace context travels with the message (the worker continues the trace).
+        const out = await aws.sqs.send(
+          new SendMessageCommand({
+            QueueUrl: queueUrl,
+            MessageBody: body,
+            MessageAttributes: traceContextAttributes(),
+          }),
+        );
         if (!out.MessageId) throw new Error('SQS returned no MessageId');
         return out.MessageId;
       }),

@@ -1,6 +1,7 @@
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
 import type { Logger } from '../../../../libraries/logger';
+import { TRACE_CONTEXT_FIELDS, inMessageSpan } from '../../../../libraries/tracing';
 import type { MessagesService } from '../../domain/messages';
 
 export interface ConsumerSettings {
@@ -39,15 +40,18 @@ export function createMessageConsumer(settings: ConsumerSettings): Consumer {
     waitTimeSeconds: settings.waitTimeSeconds ?? 20,
     visibilityTimeout: settings.visibilityTimeout ?? 30,
     messageSystemAttributeNames: ['ApproximateReceiveCount'],
+    // The trace context the api attached (libraries/tracing); absent when it does not trace.
+    messageAttributeNames: [...TRACE_CONTEXT_FIELDS],
     // stop() waits for the poll in progress and the messages in hand (not aborted: their deletes must still go out).
     pollingCompleteWaitTimeMs: settings.drainTimeoutMs ?? 9000,
     terminateVisibilityTimeout: (messages: Message[]) =>
       retryDelay(Number(messages[0]?.Attributes?.ApproximateReceiveCount ?? '1')),
-    handleMessage: async (message: Message) => {
-      const outcome = await settings.service.store(message);
-      settings.logger.info({ messageId: message.MessageId, outcome }, 'message stored');
-      return message;
-    },
+    handleMessage: (message: Message) =>
+      inMessageSpan(message, settings.queueUrl, async () => {
+        const outcome = await settings.service.store(message);
+        settings.logger.info({ messageId: message.MessageId, outcome }, 'message stored');
+        return message;
+      }),
   });
   consumer.on('processing_error', (err, message) =>
     settings.logger.warn(
