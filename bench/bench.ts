@@ -20,7 +20,6 @@ import {
   SERVER_LABELS,
   type ServerName,
   addRatios,
-  EXTRA_SERVERS,
   combineRounds,
   describeMachine,
   loadAverage1m,
@@ -293,13 +292,8 @@ async function main(): Promise<void> {
   const scenarios = SCENARIOS.filter(
     (s) => !scenarioFilter || scenarioFilter.some((f) => s.name.toLowerCase().endsWith(f.toLowerCase())),
   );
-  const servers = serverFilter
-    ? [...SERVERS, ...EXTRA_SERVERS].filter((s) => serverFilter.includes(s))
-    : [...SERVERS];
-  const complete =
-    scenarios.length === SCENARIOS.length &&
-    servers.length === SERVERS.length &&
-    SERVERS.every((s) => servers.includes(s));
+  const servers = serverFilter ? SERVERS.filter((s) => serverFilter.includes(s)) : [...SERVERS];
+  const complete = scenarios.length === SCENARIOS.length && servers.length === SERVERS.length;
   const output = resolve(
     ROOT,
     process.env.BENCH_OUTPUT ??
@@ -394,7 +388,7 @@ async function main(): Promise<void> {
   }
 
   const rows = combineRounds(runs);
-  const order = [...SERVERS, ...EXTRA_SERVERS] as readonly ServerName[];
+  const order: readonly ServerName[] = SERVERS;
   rows.sort(
     (a, b) =>
       SCENARIOS.findIndex((s) => s.name === a.scenario) - SCENARIOS.findIndex((s) => s.name === b.scenario) ||

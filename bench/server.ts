@@ -9,25 +9,23 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { Session } from 'node:inspector';
 import { dirname } from 'node:path';
-import express, { type Request, type RequestHandler } from 'express';
+import express, { type Request } from 'express';
 import multer from 'multer';
 import pino from 'pino';
 import { createApp } from '../service/src/app';
 import { createAwsClients } from '../service/src/libraries/aws';
 import { loadConfig } from '../service/src/libraries/config';
 import { type Logger, createLogger } from '../service/src/libraries/logger';
-import { requestContext } from '../service/src/libraries/http';
 import { createMetrics } from '../service/src/libraries/metrics';
 import { createRedis, resolveRedisConnection } from '../service/src/libraries/redis';
 import { type BackendOperations, backendOperations, parseMultipart } from './lib/handlers';
-import { EXTRA_SERVERS, SERVERS, type ServerName } from './lib/report';
+import { SERVERS, type ServerName } from './lib/report';
 
 const MAX_JSON_BYTES = 256 * 1024;
 
-/** The minimal app; `before` is middleware of the service's put in front, to measure what it costs. */
-function minimalExpress(ops: BackendOperations, before: RequestHandler[] = []) {
+/** The minimal app: one handler per route and the body parsers an Express app needs anyway. */
+function minimalExpress(ops: BackendOperations) {
   const app = express();
-  if (before.length > 0) app.use(...before);
   const upload = multer({ storage: multer.memoryStorage() }).single('avatar');
   app.get('/read', async (_req, res) => void res.json(await ops.read()));
   app.post('/write', async (_req, res) => void res.json(await ops.write()));
@@ -119,37 +117,31 @@ const profiler = cpuProfiler();
 async function main(kind: ServerName): Promise<void> {
   const config = loadConfig(process.env, 'api');
   // The full app logs at info level like in production, to a file (a terminal would distort it);
-  // the baselines log nothing, they have no logging to measure. A "-quiet" variant logs at warn
-  // level: everything runs but no access-log line is written.
+  // the baselines log nothing, they have no logging to measure.
   const logFile = process.env.BENCH_LOG_FILE;
-  const logs = kind === 'full' || kind.includes('-');
-  const serviceLogger: Logger = logs
-    ? createLogger({
-        level: kind.endsWith('-quiet') ? 'warn' : config.logLevel,
-        secretValues: Object.values(config.secrets),
-        base: { service: 'api', version: config.appVersion },
-        destination: pino.destination({
-          dest: logFile ? logFile.replace(/\.log$/, `.${kind}.log`) : '/dev/null',
-          sync: false,
-          mkdir: true,
-        }),
-      })
-    : createLogger({ level: 'silent' });
-  // The same logger with pino's path redaction switched off (a child's options may override the
-  // parent's redact paths); the secret-value scrub hook stays. For the proposal in BENCHMARKS.md.
-  const logger = kind === 'full-noredact' ? serviceLogger.child({}, { redact: [] }) : serviceLogger;
+  const logger: Logger =
+    kind === 'full'
+      ? createLogger({
+          level: config.logLevel,
+          secretValues: Object.values(config.secrets),
+          base: { service: 'api', version: config.appVersion },
+          destination: pino.destination({
+            dest: logFile ? logFile.replace(/\.log$/, `.${kind}.log`) : '/dev/null',
+            sync: false,
+            mkdir: true,
+          }),
+        })
+      : createLogger({ level: 'silent' });
   const aws = createAwsClients({ region: config.region, endpoint: config.endpoint });
   const redis = createRedis(await resolveRedisConnection(config.redis, aws), logger);
   await redis.connect();
   const ops = backendOperations({ config, aws, redis, logger });
 
   let server: Server;
-  if (kind === 'full' || kind === 'full-quiet' || kind === 'full-noredact') {
+  if (kind === 'full') {
     server = createServer(createApp({ config, logger, aws, redis, metrics: createMetrics() }));
   } else if (kind === 'express') {
     server = createServer(minimalExpress(ops));
-  } else if (kind === 'express-context' || kind === 'express-context-quiet') {
-    server = createServer(minimalExpress(ops, [requestContext(logger, createMetrics())]));
   } else {
     server = bareNode(ops);
   }
@@ -194,8 +186,8 @@ async function main(kind: ServerName): Promise<void> {
 }
 
 const kind = process.argv[2] as ServerName;
-if (![...SERVERS, ...EXTRA_SERVERS].includes(kind)) {
-  process.stderr.write(`usage: server.ts ${[...SERVERS, ...EXTRA_SERVERS].join('|')}\n`);
+if (!SERVERS.includes(kind)) {
+  process.stderr.write(`usage: server.ts ${SERVERS.join('|')}\n`);
   process.exit(2);
 }
 main(kind).catch((err: unknown) => {

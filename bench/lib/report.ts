@@ -3,23 +3,12 @@ import { availableParallelism, loadavg, release, totalmem } from 'node:os';
 
 /** The three servers of every run. */
 export const SERVERS = ['full', 'express', 'node'] as const;
-/** Variants for finding what costs what (BENCH_SERVERS=full,full-quiet,express-context,express). */
-export const EXTRA_SERVERS = [
-  'full-quiet',
-  'full-noredact',
-  'express-context',
-  'express-context-quiet',
-] as const;
-export type ServerName = (typeof SERVERS)[number] | (typeof EXTRA_SERVERS)[number];
+export type ServerName = (typeof SERVERS)[number];
 
 export const SERVER_LABELS: Record<ServerName, string> = {
   full: 'full app',
   express: 'minimal Express',
   node: 'bare node:http',
-  'full-quiet': 'full app, warn level',
-  'full-noredact': 'full app, no path redaction',
-  'express-context': 'Express + requestContext',
-  'express-context-quiet': 'Express + requestContext, warn level',
 };
 
 export interface Measurement {

@@ -52,7 +52,7 @@ export function buildOpenApiDocument(version: string) {
  * other route ignores its body: it gets 64 KiB at most, else 413 `{"error":"Payload Too Large"}`.
  * Express's own path matching decides which is which (case, trailing slash).
  */
-function bodyLimits(): express.Router {
+function bodyLimits(): express.RequestHandler {
   const router = express.Router();
   const readers = apiEndpoints.filter((e) => e.readsBody);
   const methods = new Set(readers.map((e) => e.method.toUpperCase()));
@@ -61,7 +61,12 @@ function bodyLimits(): express.Router {
     methods.has(req.method) && req.path === '/' ? next('router') : next(),
   );
   router.use(limitBody());
-  return router;
+  // Most requests carry no body at all: they skip the router (and its path matching) entirely.
+  return (req, res, next) => {
+    const length = req.headers['content-length'];
+    if ((length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined) next();
+    else router(req, res, next);
+  };
 }
 
 /** Builds the Express app; it listens on nothing and owns no client. */

@@ -15,6 +15,35 @@ declare module 'express-serve-static-core' {
 
 const VALID_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
 
+/** Per-request fields requestContext keeps on the request and the response (symbols: no name clash). */
+const BASE_LOGGER = Symbol('base logger');
+const CHILD_LOGGER = Symbol('child logger');
+const STARTED = Symbol('started');
+interface ContextRequest extends Request {
+  [BASE_LOGGER]?: Logger;
+  [CHILD_LOGGER]?: Logger;
+}
+interface ContextResponse extends Response {
+  [STARTED]: number;
+}
+
+/**
+ * `req.log`, built on first use (most requests only write the access line): one getter on the
+ * app's request prototype (Express gives every request its app's prototype), so that a request
+ * object gets no property of its own and keeps the shape V8 optimised for.
+ */
+function installLogGetter(proto: object): void {
+  if (Object.prototype.hasOwnProperty.call(proto, 'log')) return;
+  Object.defineProperty(proto, 'log', {
+    configurable: true,
+    get(this: ContextRequest): Logger | undefined {
+      const base = this[BASE_LOGGER];
+      if (!base) return undefined;
+      return (this[CHILD_LOGGER] ??= base.child({ requestId: this.id }));
+    },
+  });
+}
+
 /**
  * Request id, per-request logger, one access-log line and the duration histogram, all from one
  * `finish` listener. The route label is the matched template (`/users/:id`), never the raw path.
@@ -23,33 +52,37 @@ export function requestContext(logger: Logger, metrics: Metrics): RequestHandler
   // The access line has fixed fields and no secret-bearing ones, so it skips pino's path redaction
   // (about half of its cost, docs/BENCHMARKS.md); the secret-value scrub of every line still applies.
   const accessLog = logger.child({}, { redact: [] });
-  return (req, res, next) => {
-    const start = process.hrtime.bigint();
+  // One listener function for every response (`this` is the response), not a closure per request.
+  function onFinish(this: ContextResponse): void {
+    const req = this.req;
+    const ms = performance.now() - this[STARTED];
+    const route = routeLabel(req);
+    metrics.httpDuration.observe({ method: req.method, route, status_code: this.statusCode }, ms / 1000);
+    accessLog.info(
+      {
+        requestId: req.id,
+        method: req.method,
+        route,
+        path: req.path,
+        status: this.statusCode,
+        durationMs: Math.round(ms * 10) / 10,
+      },
+      'request completed',
+    );
+  }
+  let prototypeWithGetter: object | undefined;
+  return (req: ContextRequest, res, next) => {
+    (res as ContextResponse)[STARTED] = performance.now();
     const incoming = req.headers['x-request-id'];
     req.id = typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    // The child logger is built only when a handler logs (most requests write the access line only).
-    let child: Logger | undefined;
-    Object.defineProperty(req, 'log', {
-      get: () => (child ??= logger.child({ requestId: req.id })),
-      configurable: true,
-    });
+    const proto: unknown = Object.getPrototypeOf(req);
+    if (proto !== prototypeWithGetter && typeof proto === 'object' && proto) {
+      installLogGetter(proto);
+      prototypeWithGetter = proto;
+    }
+    req[BASE_LOGGER] = logger;
     res.setHeader('X-Request-Id', req.id);
-    res.on('finish', () => {
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      const route = routeLabel(req);
-      metrics.httpDuration.observe({ method: req.method, route, status_code: res.statusCode }, seconds);
-      accessLog.info(
-        {
-          requestId: req.id,
-          method: req.method,
-          route,
-          path: req.path,
-          status: res.statusCode,
-          durationMs: Math.round(seconds * 1e4) / 10,
-        },
-        'request completed',
-      );
-    });
+    res.on('finish', onFinish);
     next();
   };
 }

@@ -49,7 +49,7 @@ const escapeForJson = (value: string): string => JSON.stringify(value).slice(1, 
  */
 export function createLogger(options: LoggerOptions): Logger {
   const secrets = [...new Set((options.secretValues ?? []).filter((s): s is string => !!s && s.length >= 3))]
-    .flatMap((s) => [s, escapeForJson(s)])
+    .flatMap((s) => [...new Set([s, escapeForJson(s)])])
     .sort((a, b) => b.length - a.length);
   return pino(
     {
@@ -64,8 +64,9 @@ export function createLogger(options: LoggerOptions): Logger {
       ...(secrets.length > 0
         ? {
             hooks: {
+              // A line without any secret (nearly all of them) is returned as it is, unsplit.
               streamWrite: (line: string) =>
-                secrets.reduce((out, s) => out.split(s).join('[Redacted]'), line),
+                secrets.reduce((out, s) => (out.includes(s) ? out.split(s).join('[Redacted]') : out), line),
             },
           }
         : {}),
