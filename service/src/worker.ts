@@ -1,6 +1,8 @@
 import './instrumentation';
 import { createMessageConsumer } from './components/messages/entry-points/message-queue/consumer';
+import { deadLetterQueue } from './components/messages/data-access/dead-letter-queue';
 import { messagesTable } from './components/messages/data-access/messages-store';
+import { watchDeadLetterQueue } from './components/messages/domain/dead-letter-watch';
 import { messagesService } from './components/messages/domain/messages';
 import { createAwsClients } from './libraries/aws';
 import { loadConfigOrExit } from './libraries/config';
@@ -45,6 +47,10 @@ function main(): void {
     waitTimeSeconds,
     drainTimeoutMs: config.shutdownTimeoutMs - 1000,
   });
+  // With MESSAGES_DLQ_URL set, `dead_letter_queue_messages` reports the DLQ's depth (read every 60 s).
+  const deadLetters = config.deadLetterQueueUrl
+    ? watchDeadLetterQueue({ queue: deadLetterQueue(aws, config.deadLetterQueueUrl), metrics, logger })
+    : undefined;
 
   const state = { shuttingDown: false };
   const server = createHttpServer((req, res) => {
@@ -70,6 +76,7 @@ function main(): void {
     // No load balancer sends to the worker: its health server closes as soon as the consumer has stopped.
     http: { server, drainDelayMs: 0 },
     stopWork: async () => {
+      deadLetters?.stop();
       logger.info('stopping the consumer: finishing the messages in hand');
       consumer.stop();
       await stopped;

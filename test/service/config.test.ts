@@ -43,6 +43,13 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ ...base, PORT: '' }).port).toBe(8080);
   });
 
+  test('when MESSAGES_DLQ_URL is set, then the worker gets it as the dead-letter queue; unset or blank, there is none', () => {
+    const dlq = 'https://sqs.eu-west-1.amazonaws.com/123456789012/messages-dlq';
+    expect(loadConfig({ ...base, MESSAGES_DLQ_URL: dlq }, 'worker').deadLetterQueueUrl).toBe(dlq);
+    expect(loadConfig(base, 'worker').deadLetterQueueUrl).toBeUndefined();
+    expect(loadConfig({ ...base, MESSAGES_DLQ_URL: ' ' }, 'worker').deadLetterQueueUrl).toBeUndefined();
+  });
+
   test('when LOG_LEVEL is upper case, then the logger level is its lower case and /config shows it as given', () => {
     const config = loadConfig({ ...base, LOG_LEVEL: 'WARN' });
     expect(config.logLevel).toBe('warn');
@@ -53,6 +60,7 @@ describe('configuration from the environment', () => {
     ['PORT', '70000'],
     ['LOG_LEVEL', 'loud'],
     ['MESSAGES_QUEUE_URL', 'not a url'],
+    ['MESSAGES_DLQ_URL', 'not a url'],
     ['REDIS_TLS', 'maybe'],
     ['SHUTDOWN_TIMEOUT_MS', '10s'],
   ])('when %s is %s, then a ConfigError names it', (name, value) => {

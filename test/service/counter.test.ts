@@ -64,7 +64,7 @@ describe('counter on Redis', () => {
     await waitFor(async () => (await request(t.app).get('/read')).status === 200, 'redis answering again');
   });
 
-  test('when Redis stops, then /read, /write and /readyz answer 503 while /healthz stays 200; when it returns, all recover', async () => {
+  test('when Redis stops, then /read, /write and /readyz answer 503 and dependency_up{redis} is 0 while /healthz stays 200; when it returns, all recover', async () => {
     await t.redisServer.stop();
     try {
       await waitFor(async () => t.redis.status !== 'ready', 'client to notice');
@@ -79,11 +79,15 @@ describe('counter on Redis', () => {
         status: 'not ready',
         checks: { dynamodb: 'ok', s3: 'ok', sqs: 'ok', redis: 'unavailable' },
       });
+      const down = (await request(t.app).get('/metrics')).text;
+      expect(down).toContain('dependency_up{dependency="redis"} 0\n');
+      expect(down).toContain('dependency_up{dependency="dynamodb"} 1\n');
       expect((await request(t.app).get('/healthz')).status).toBe(200);
     } finally {
       await t.redisServer.startProcess();
     }
     await waitFor(async () => (await request(t.app).get('/readyz')).status === 200, 'readiness to recover');
+    expect((await request(t.app).get('/metrics')).text).toContain('dependency_up{dependency="redis"} 1\n');
     expect((await request(t.app).post('/write')).body).toEqual({ counter: 1 });
   });
 });

@@ -1,17 +1,23 @@
 import {
+  ChangeMessageVisibilityCommand,
+  CreateQueueCommand,
+  DeleteQueueCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
-  ChangeMessageVisibilityCommand,
+  SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import request from 'supertest';
 import { createMessageConsumer } from '../../service/src/components/messages/entry-points/message-queue/consumer';
+import { deadLetterQueue } from '../../service/src/components/messages/data-access/dead-letter-queue';
 import { messagesTable } from '../../service/src/components/messages/data-access/messages-store';
+import { watchDeadLetterQueue } from '../../service/src/components/messages/domain/dead-letter-watch';
 import { messagesService } from '../../service/src/components/messages/domain/messages';
 import { createLogger } from '../../service/src/libraries/logger';
-import { createMetrics } from '../../service/src/libraries/metrics';
-import type { Backends } from './helpers/backends';
+import { type Metrics, createMetrics } from '../../service/src/libraries/metrics';
+import { type Backends, uniqueName } from './helpers/backends';
 import { waitFor } from './helpers/redis-server';
+import { startWorker as startWorkerProcess } from './helpers/service-procs';
 import { useTestApp } from './helpers/test-app';
 
 const silent = createLogger({ level: 'silent' });
@@ -54,6 +60,29 @@ async function queueDepth(b: Backends, queueUrl = b.queueUrl): Promise<number> {
     Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
   );
 }
+
+/** A fresh queue (standing in for a dead-letter queue) holding `count` messages. */
+async function queueHolding(b: Backends, count: number): Promise<string> {
+  const created = await b.aws.sqs.send(new CreateQueueCommand({ QueueName: uniqueName('msg-dead') }));
+  const url = created.QueueUrl ?? '';
+  await addMessages(b, url, count);
+  return url;
+}
+
+async function addMessages(b: Backends, queueUrl: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await b.aws.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: `{"dead":${i}}` }));
+  }
+}
+
+/** One sample of a metric in Prometheus text (`name` or `name{labels}`), undefined when absent. */
+const sample = (text: string, series: string): number | undefined => {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+};
+const scrape = (metrics: Metrics) => metrics.registry.metrics();
+const DEPTH = 'dead_letter_queue_messages';
+const SQS_ERRORS = 'dependency_errors_total{dependency="sqs"}';
 
 describe('messages: POST /process_message → SQS → worker → DynamoDB', () => {
   const t = useTestApp('msg', { maxReceiveCount: 2 });
@@ -249,6 +278,93 @@ describe('messages: POST /process_message → SQS → worker → DynamoDB', () =
       expect(dead.Messages?.[0].Body).toBe('{"poison":true}');
       expect((await metrics.messagesFailed.get()).values[0].value).toBeGreaterThanOrEqual(2);
       expect((await request(t.app).get(`/messages/${sent.body.messageId}`)).status).toBe(404);
+    });
+  });
+  describe('the dead-letter queue depth (MESSAGES_DLQ_URL)', () => {
+    test('when the watched queue holds 3 messages, then dead_letter_queue_messages is 3, and it is not read again before the 60 s refresh', async () => {
+      const url = await queueHolding(t.backends, 3);
+      const real = deadLetterQueue(t.backends.aws, url);
+      let reads = 0;
+      const counted = {
+        approximateMessages: (signal?: AbortSignal) => {
+          reads += 1;
+          return real.approximateMessages(signal);
+        },
+      };
+      const metrics = createMetrics({ defaultMetrics: false });
+      expect(sample(await scrape(metrics), DEPTH)).toBeUndefined();
+      const watch = watchDeadLetterQueue({ queue: counted, metrics, logger: silent });
+      try {
+        await waitFor(async () => sample(await scrape(metrics), DEPTH) === 3, 'the first depth');
+        await addMessages(t.backends, url, 2);
+        await new Promise((r) => setTimeout(r, 1500));
+        expect(reads).toBe(1);
+        expect(sample(await scrape(metrics), DEPTH)).toBe(3);
+        await watch.refresh();
+        expect(sample(await scrape(metrics), DEPTH)).toBe(5);
+      } finally {
+        watch.stop();
+        await t.backends.aws.sqs.send(new DeleteQueueCommand({ QueueUrl: url }));
+      }
+    });
+
+    test('when the queue can no longer be read, then each failed read counts in dependency_errors_total{dependency="sqs"}, the last depth stays and the reads go on', async () => {
+      const url = await queueHolding(t.backends, 1);
+      const metrics = createMetrics({ defaultMetrics: false });
+      const watch = watchDeadLetterQueue({
+        queue: deadLetterQueue(t.backends.aws, url),
+        metrics,
+        logger: silent,
+        refreshMs: 100,
+      });
+      try {
+        await waitFor(async () => sample(await scrape(metrics), DEPTH) === 1, 'the first depth');
+        await t.backends.aws.sqs.send(new DeleteQueueCommand({ QueueUrl: url }));
+        await waitFor(async () => (sample(await scrape(metrics), SQS_ERRORS) ?? 0) >= 2, 'two failed reads');
+        expect(sample(await scrape(metrics), DEPTH)).toBe(1);
+        await expect(watch.refresh()).resolves.toBeUndefined();
+      } finally {
+        watch.stop();
+      }
+    });
+
+    test('when the worker process runs with MESSAGES_DLQ_URL, then its /metrics reports the depth', async () => {
+      const url = await queueHolding(t.backends, 2);
+      const worker = await startWorkerProcess({ ...t.backends.env, MESSAGES_DLQ_URL: url });
+      try {
+        const metricsText = async () => (await fetch(`http://127.0.0.1:${worker.port}/metrics`)).text();
+        await waitFor(
+          async () => sample(await metricsText(), DEPTH) === 2,
+          'the worker to report the depth',
+          200,
+        );
+      } finally {
+        await worker.kill();
+        await t.backends.aws.sqs.send(new DeleteQueueCommand({ QueueUrl: url }));
+      }
+    });
+
+    test('when the worker process is given a MESSAGES_DLQ_URL that does not exist, then it counts the failure, reports no depth, stays healthy and still stores messages', async () => {
+      const missing = `${t.backends.queueUrl.replace(/[^/]+$/, '')}${uniqueName('msg-missing')}`;
+      const worker = await startWorkerProcess({ ...t.backends.env, MESSAGES_DLQ_URL: missing });
+      try {
+        const metricsText = async () => (await fetch(`http://127.0.0.1:${worker.port}/metrics`)).text();
+        await waitFor(
+          async () => (sample(await metricsText(), SQS_ERRORS) ?? 0) >= 1,
+          'the failed read counted',
+          200,
+        );
+        expect(sample(await metricsText(), DEPTH)).toBeUndefined();
+        const sent = await request(t.app).post('/process_message').send({ despite: 'no DLQ' });
+        await waitFor(
+          async () => (await request(t.app).get(`/messages/${sent.body.messageId}`)).status === 200,
+          'the message stored by the worker',
+          400,
+        );
+        expect((await fetch(`http://127.0.0.1:${worker.port}/healthz`)).status).toBe(200);
+      } finally {
+        await worker.kill();
+      }
     });
   });
 });

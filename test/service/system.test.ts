@@ -62,6 +62,14 @@ describe('system routes: home, configuration, health, metrics, OpenAPI', () => {
     },
   );
 
+  test('when a readiness check passes, then /metrics says dependency_up 1 for each dependency it checked', async () => {
+    expect((await request(t.app).get('/readyz')).status).toBe(200);
+    const metrics = (await request(t.app).get('/metrics')).text;
+    for (const dependency of ['dynamodb', 's3', 'sqs', 'redis']) {
+      expect(metrics).toContain(`dependency_up{dependency="${dependency}"} 1\n`);
+    }
+  });
+
   test('when shutdown has begun, then /readyz answers 503 while /healthz stays 200', async () => {
     t.lifecycle.shuttingDown = true;
     try {

@@ -63,6 +63,7 @@ const envSchema = z.object({
   AVATARS_BUCKET: optionalString,
   S3_BUCKET: optionalString,
   MESSAGES_QUEUE_URL: url(/^https?:$/, 'an http(s) SQS queue URL'),
+  MESSAGES_DLQ_URL: url(/^https?:$/, 'an http(s) SQS queue URL'),
   REDIS_URL: url(/^rediss?:$/, 'a redis:// or rediss:// URL'),
   REDIS_HOST: optionalString,
   REDIS_PORT: integerIn(1, 65535, 6379),
@@ -113,6 +114,8 @@ export interface Config {
   readonly messagesTable: string;
   readonly avatarsBucket: string;
   readonly queueUrl: string;
+  /** MESSAGES_DLQ_URL: the messages queue's dead-letter queue; when set, the worker reports its depth. */
+  readonly deadLetterQueueUrl?: string;
   readonly redis: RedisSettings;
   readonly appVersion: string;
   readonly logLevel: (typeof LOG_LEVELS)[number];
@@ -195,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, kind: ProcessKind = 'api'): C
     messagesTable: required(e.MESSAGES_TABLE, 'MESSAGES_TABLE'),
     avatarsBucket,
     queueUrl: required(e.MESSAGES_QUEUE_URL, 'MESSAGES_QUEUE_URL'),
+    deadLetterQueueUrl: e.MESSAGES_DLQ_URL,
     redis: {
       url: e.REDIS_URL,
       host: e.REDIS_HOST,

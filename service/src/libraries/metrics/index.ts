@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Every metric the service exposes, on its own registry (so tests and the bench can build several apps). */
 export interface Metrics {
@@ -11,6 +11,13 @@ export interface Metrics {
   readonly messagesFailed: Counter;
   readonly counterIncrements: Counter;
   readonly dependencyErrors: Counter<'dependency'>;
+  /** 1 when the last readiness check of a dependency passed, 0 when it failed (api; absent before the first check). */
+  readonly dependencyUp: Gauge<'dependency'>;
+  /**
+   * ApproximateNumberOfMessages of the messages' dead-letter queue (worker). Not in the registry
+   * until a worker that reads the queue registers it, so that no process reports a depth it never read.
+   */
+  readonly deadLetterQueueMessages: Gauge;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean; prefix?: string } = {}): Metrics {
@@ -45,6 +52,17 @@ export function createMetrics(options: { defaultMetrics?: boolean; prefix?: stri
       help: 'Failed calls to a dependency, by dependency',
       labelNames: ['dependency'],
       registers: [registry],
+    }),
+    dependencyUp: new Gauge({
+      name: `${p}dependency_up`,
+      help: 'Whether the last readiness check of a dependency passed (1) or failed (0)',
+      labelNames: ['dependency'],
+      registers: [registry],
+    }),
+    deadLetterQueueMessages: new Gauge({
+      name: `${p}dead_letter_queue_messages`,
+      help: 'Messages on the dead-letter queue of the messages queue (ApproximateNumberOfMessages)',
+      registers: [],
     }),
   };
 }

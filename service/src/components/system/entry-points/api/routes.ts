@@ -78,6 +78,9 @@ export const systemEndpoints = [
         return;
       }
       const { ready, checks, failures } = await checkReadiness(deps.probes, deps.readinessTimeoutMs ?? 1000);
+      for (const [dependency, result] of Object.entries(checks)) {
+        deps.metrics.dependencyUp.set({ dependency }, result === 'ok' ? 1 : 0);
+      }
       for (const [dependency, reason] of Object.entries(failures)) {
         deps.metrics.dependencyErrors.inc({ dependency });
         req.log.warn({ dependency, reason }, 'readiness check failed');
