@@ -131,12 +131,12 @@ export class ClusterStack extends StageStack {
     this.karpenter.defaultNodePool.node.addDependency(discoveryTags);
 
     this.controllers = new Construct(this, 'Controllers');
-    new LoadBalancerController(this.controllers, 'LoadBalancerController', {
+    const loadBalancerController = new LoadBalancerController(this.controllers, 'LoadBalancerController', {
       cluster: this.cluster,
       version: settings.albControllerVersion,
       placement: SYSTEM_PLACEMENT,
     });
-    new ExternalDns(this.controllers, 'ExternalDns', {
+    const externalDns = new ExternalDns(this.controllers, 'ExternalDns', {
       cluster: this.cluster,
       chartVersion: settings.externalDnsChartVersion,
       hostedZone: props.hostedZone,
@@ -144,6 +144,9 @@ export class ClusterStack extends StageStack {
       identityType,
       placement: SYSTEM_PLACEMENT,
     });
+    // Teardown: external-dns goes last of the two, so the records of an Ingress removed just before
+    // (with its ALB, by the load balancer controller) are deleted while external-dns still runs.
+    loadBalancerController.node.addDependency(externalDns);
     const metricsServer = new MetricsServer(this, 'MetricsServer', {
       cluster: this.cluster,
       chartVersion: settings.metricsServerChartVersion,

@@ -99,6 +99,9 @@ export class ExternalDns extends Construct {
           policy: options.policy,
           registry: 'txt',
           txtOwnerId: options.txtOwnerId,
+          // Sync on Ingress and Service events, not only every interval: a deleted Ingress loses its
+          // records within seconds, well before `cdk destroy` reaches external-dns itself.
+          triggerLoopOnEvent: true,
           extraArgs: [`--zone-id-filter=${hostedZone.hostedZoneId}`],
         },
         options,
