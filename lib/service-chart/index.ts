@@ -116,8 +116,23 @@ export interface ServiceChartValuesInput {
   readonly apiReplicas?: ReplicaBounds;
   /** @default the chart's defaults (worker 1–4) */
   readonly workerReplicas?: ReplicaBounds;
-  /** VPC CIDR: narrows the NetworkPolicy's Redis egress to it. @default the chart's private ranges */
+  /** VPC CIDR: narrows the NetworkPolicy's Redis (and OTLP) egress to it. @default the chart's private ranges */
   readonly vpcCidr?: string;
+  /**
+   * The dead-letter queue's URL (`config.messagesDeadLetterQueueUrl`): the worker reports its depth as
+   * `dead_letter_queue_messages` (its role needs `sqs:GetQueueAttributes` on it). @default not reported
+   */
+  readonly deadLetterQueueUrl?: string;
+  /**
+   * OTLP/HTTP endpoint of the trace collector: turns tracing on (`tracing.enabled`,
+   * `tracing.otlpEndpoint`). @default tracing off (no SDK starts in the pods)
+   */
+  readonly tracingEndpoint?: string;
+  /**
+   * A Prometheus Operator stack watches the release: the ServiceMonitor, the PodMonitor, the
+   * PrometheusRule and the Grafana dashboard ConfigMap are rendered. @default false (none of them)
+   */
+  readonly monitoring?: boolean;
   /**
    * Raw values merged last (objects deep-merged, arrays and scalars replaced), e.g. a stage's
    * `service.chartValues`.
@@ -237,13 +252,31 @@ export function serviceChartValues(input: ServiceChartValuesInput): ServiceChart
       avatarsBucket: input.avatarsBucketName,
       messagesQueueUrl: input.messagesQueueUrl,
       ...(input.appSecretArn !== undefined && { appSecretArn: input.appSecretArn }),
+      ...(input.deadLetterQueueUrl !== undefined && { messagesDeadLetterQueueUrl: input.deadLetterQueueUrl }),
       redis: redisValues(input.redis),
     },
     ...(input.existingAppSecret !== undefined && { secrets: { existingSecret: input.existingAppSecret } }),
     ingress: ingressValues(input.hostName, input.certificateArn, input.wafAclArn),
     ...(input.apiReplicas && { api: replicaValues(input.apiReplicas) }),
     ...(input.workerReplicas && { worker: replicaValues(input.workerReplicas) }),
-    ...(input.vpcCidr !== undefined && { networkPolicy: { egress: { redisCidrs: [input.vpcCidr] } } }),
+    ...(input.vpcCidr !== undefined && {
+      networkPolicy: {
+        egress: {
+          redisCidrs: [input.vpcCidr],
+          ...(input.tracingEndpoint !== undefined && { otlpCidrs: [input.vpcCidr] }),
+        },
+      },
+    }),
+    ...(input.tracingEndpoint !== undefined && {
+      tracing: { enabled: true, otlpEndpoint: input.tracingEndpoint },
+    }),
+    ...(input.monitoring && {
+      metrics: {
+        serviceMonitor: { enabled: true },
+        prometheusRule: { enabled: true },
+        grafanaDashboard: { enabled: true },
+      },
+    }),
   };
   return mergeValues(computed, input.overrides);
 }

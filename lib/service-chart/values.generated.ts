@@ -85,6 +85,10 @@ export interface ServiceChartValues {
      */
     messagesQueueUrl: string;
     /**
+     * MESSAGES_DLQ_URL of the worker: the dead-letter queue whose depth it reports; empty: none.
+     */
+    messagesDeadLetterQueueUrl: string;
+    /**
      * APP_SECRET_ARN: Secrets Manager secret with SECRET_KEY (and DB_PASSWORD), read by the api.
      */
     appSecretArn: string;
@@ -335,6 +339,7 @@ export interface ServiceChartValues {
           [k: string]: string;
         };
       };
+      otlpCidrs: string[];
       extra: {
         [k: string]: unknown;
       }[];
@@ -358,6 +363,57 @@ export interface ServiceChartValues {
         [k: string]: string;
       };
     };
+    prometheusRule: {
+      enabled: boolean;
+      labels: {
+        [k: string]: string;
+      };
+      alertLabels: {
+        [k: string]: string;
+      };
+      rateWindow: string;
+      apiErrorRatio: {
+        threshold: number;
+        for: string;
+        severity: string;
+      };
+      apiLatencyP99: {
+        thresholdSeconds: number;
+        for: string;
+        severity: string;
+      };
+      readinessFlapping: {
+        changes: number;
+        window: string;
+        severity: string;
+      };
+      workerFailureRatio: {
+        threshold: number;
+        for: string;
+        severity: string;
+      };
+      deadLetterQueue: {
+        threshold: number;
+        for: string;
+        severity: string;
+      };
+      redisUnavailable: {
+        for: string;
+        severity: string;
+      };
+      redisErrors: {
+        thresholdPerSecond: number;
+        for: string;
+        severity: string;
+      };
+    };
+  };
+  tracing: {
+    enabled: boolean;
+    /**
+     * OTLP/HTTP endpoint of the collector; required when tracing is enabled.
+     */
+    otlpEndpoint: string;
   };
   tests: {
     enabled: boolean;

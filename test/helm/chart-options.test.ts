@@ -4,28 +4,22 @@
  * (`extraEnv`, `api.extraEnv`, `worker.extraEnv`) and static AWS access keys from an existing Secret
  * (`aws.identity.mode: static`, `aws.credentials`); and that none of it is rendered by default.
  */
-import { mergeValues } from '../../lib/service-chart';
 import {
+  containerOf,
+  envOf,
   ensureHelm,
   HELM_SETUP_TIMEOUT_MS,
   Manifest,
   ofKind,
   one,
-  readValuesFile,
+  minimalValues,
   render,
-  VARIANTS,
+  renderOverMinimal,
   writeValuesFile,
 } from './support/chart';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered manifests are plain YAML data
 type Values = any;
-
-const minimal = () => readValuesFile(VARIANTS.find((v) => v.name === 'minimal')!.file);
-const renderWith = (change: Record<string, unknown>): Manifest[] =>
-  render([writeValuesFile(mergeValues(minimal(), change))]);
-const container = (manifests: Manifest[], component: string) =>
-  one(manifests, 'Deployment', component).spec.template.spec.containers[0];
-const envOf = (manifests: Manifest[], component: string): Values[] => container(manifests, component).env;
 
 /** Static keys in a cluster outside AWS, as the on-premises or local values set them. */
 const STATIC = {
@@ -40,13 +34,13 @@ describe('chart options for other clusters and extra environment', () => {
 
   beforeAll(() => {
     ensureHelm();
-    defaults = render([writeValuesFile(minimal())]);
+    defaults = render([writeValuesFile(minimalValues())]);
   }, HELM_SETUP_TIMEOUT_MS);
 
   test('when no option is set, then each container gets only its PORT (api 8080, worker 8081) and no AWS key, no extra variable', () => {
     expect(envOf(defaults, 'api')).toEqual([{ name: 'PORT', value: '8080' }]);
     expect(envOf(defaults, 'worker')).toEqual([{ name: 'PORT', value: '8081' }]);
-    expect(container(defaults, 'worker').ports).toEqual([
+    expect(containerOf(defaults, 'worker').ports).toEqual([
       { name: 'http', containerPort: 8081, protocol: 'TCP' },
     ]);
     // PORT is per container now: the shared ConfigMap no longer carries the api's.
@@ -55,8 +49,11 @@ describe('chart options for other clusters and extra environment', () => {
   });
 
   test('when worker.port is set, then only the worker’s PORT, container port, probes, NetworkPolicy and PodMonitor follow it', () => {
-    const manifests = renderWith({ worker: { port: 9100 }, metrics: { serviceMonitor: { enabled: true } } });
-    const worker = container(manifests, 'worker');
+    const manifests = renderOverMinimal({
+      worker: { port: 9100 },
+      metrics: { serviceMonitor: { enabled: true } },
+    });
+    const worker = containerOf(manifests, 'worker');
     expect(worker.env).toContainEqual({ name: 'PORT', value: '9100' });
     expect(worker.ports).toEqual([{ name: 'http', containerPort: 9100, protocol: 'TCP' }]);
     // Probes, the NetworkPolicy and the PodMonitor name the port, so they follow it.
@@ -68,14 +65,14 @@ describe('chart options for other clusters and extra environment', () => {
     expect(policy!.spec.ingress[0].ports).toEqual([{ port: 'http', protocol: 'TCP' }]);
     expect(one(manifests, 'PodMonitor').spec.podMetricsEndpoints[0].port).toBe('http');
     // The api keeps config.port.
-    const api = container(manifests, 'api');
+    const api = containerOf(manifests, 'api');
     expect(api.env).toContainEqual({ name: 'PORT', value: '8080' });
     expect(api.ports[0].containerPort).toBe(8080);
   });
 
   test('when extraEnv and per-component extraEnv are set, then both containers get extraEnv, each only its own list, after the chart’s entries', () => {
     const fieldRef = { fieldRef: { fieldPath: 'metadata.name' } };
-    const manifests = renderWith({
+    const manifests = renderOverMinimal({
       extraEnv: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=384' }],
       api: { extraEnv: [{ name: 'POD_NAME', valueFrom: fieldRef }] },
       worker: { extraEnv: [{ name: 'WORKER_ONLY', value: 'worker' }] },
@@ -95,7 +92,7 @@ describe('chart options for other clusters and extra environment', () => {
   });
 
   test('when the identity is static, then both containers read the key pair from the Secret by reference, and nothing of IRSA or Pod Identity is rendered', () => {
-    const manifests = renderWith(STATIC);
+    const manifests = renderOverMinimal(STATIC);
     const keyRefs = [
       { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'aws-keys', key: 'id' } } },
       { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'aws-keys', key: 'secret' } } },
@@ -115,7 +112,7 @@ describe('chart options for other clusters and extra environment', () => {
   });
 
   test('when the identity is static and the app secret comes from a Kubernetes Secret, then the keys and SECRET_KEY are both references, in a fixed order', () => {
-    const manifests = renderWith({ ...STATIC, secrets: { existingSecret: 'app-secrets' } });
+    const manifests = renderOverMinimal({ ...STATIC, secrets: { existingSecret: 'app-secrets' } });
     expect(envOf(manifests, 'worker').map((e) => e.name)).toEqual([
       'PORT',
       'AWS_ACCESS_KEY_ID',
@@ -133,7 +130,7 @@ describe('chart options for other clusters and extra environment', () => {
   test('when ingress.wafAclArn is set, then the Ingress names the web ACL for the ALB controller; when empty, it names none', () => {
     const arn =
       'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/eksref-dev/a1b2c3d4-5678-90ab-cdef-1234567890ab';
-    const withAcl = one(renderWith({ ingress: { wafAclArn: arn } }), 'Ingress');
+    const withAcl = one(renderOverMinimal({ ingress: { wafAclArn: arn } }), 'Ingress');
     expect(withAcl.metadata.annotations?.['alb.ingress.kubernetes.io/wafv2-acl-arn']).toBe(arn);
     const without = one(defaults, 'Ingress');
     expect(Object.keys(without.metadata.annotations ?? {}).filter((k) => /waf/.test(k))).toEqual([]);

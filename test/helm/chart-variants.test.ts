@@ -46,7 +46,12 @@ const API_ENV_NAMES = new Set([
   'DB_PASSWORD',
   'AVATAR_MAX_BYTES',
   'SHUTDOWN_TIMEOUT_MS',
+  'MESSAGES_DLQ_URL',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_SERVICE_NAME',
 ]);
+/** The chart's own container env entries that are plain values (no secret): everything else is a secretKeyRef. */
+const PLAIN_OWN_ENV = ['PORT', 'MESSAGES_DLQ_URL', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_SERVICE_NAME'];
 const ALWAYS_SET = [
   'PORT',
   'AWS_REGION',
@@ -244,10 +249,11 @@ describe.each(VARIANTS)('the $name variant', ({ file }) => {
     for (const [component, d] of workloads(manifests, values)) {
       const c = container(d);
       const extra = extraEnvNames(component, values);
-      // The chart's own entries: PORT as a value, everything else a secretKeyRef to the Secret it belongs to.
+      // The chart's own entries: PORT, the DLQ URL and the OTLP settings as values, everything else a
+      // secretKeyRef to the Secret it belongs to.
       const own = (c.env as Values[]).filter((e) => !extra.has(e.name));
       for (const e of own) {
-        if (e.name === 'PORT') continue;
+        if (PLAIN_OWN_ENV.includes(e.name)) continue;
         expect(e.value).toBeUndefined();
         expect(e.valueFrom.secretKeyRef).toMatchObject({ name: secretOf[e.name] });
       }
@@ -390,7 +396,7 @@ describe.each(VARIANTS)('the $name variant', ({ file }) => {
     else expect(annotation).toBeUndefined();
   });
 
-  test('when NetworkPolicies are on, then the api and the worker admit only their http port (from ingressFrom), and egress is DNS, HTTPS, Redis for the api only (plus the Pod Identity agent)', () => {
+  test('when NetworkPolicies are on, then the api and the worker admit only their http port (from ingressFrom), and egress is DNS, HTTPS, Redis for the api only (plus the Pod Identity agent, the OTLP collector)', () => {
     const policies = ofKind(manifests, 'NetworkPolicy');
     if (!values.networkPolicy.enabled) {
       expect(policies).toEqual([]);
@@ -414,6 +420,10 @@ describe.each(VARIANTS)('the $name variant', ({ file }) => {
       const expected = [53, 53, 443];
       if (component === 'api') expected.push(Number(values.config.redis.port));
       if (values.aws.identity.mode === 'pod-identity') expected.push(80);
+      if (values.tracing.enabled) {
+        const otlp = new URL(values.tracing.otlpEndpoint);
+        expected.push(Number(otlp.port || (otlp.protocol === 'https:' ? 443 : 80)));
+      }
       for (const rule of values.networkPolicy.egress.extra)
         expected.push(...(rule.ports ?? []).map((p: Values) => p.port));
       expect(egressPorts.sort()).toEqual(expected.sort());

@@ -12,6 +12,8 @@ import path from 'path';
 
 import { DEFAULT_OUTPUTS_FILE, chartValues, parseArgs } from '../../local/k8s/chart-values';
 import {
+  containerOf,
+  envOf,
   ensureHelm,
   HELM_SETUP_TIMEOUT_MS,
   Manifest,
@@ -61,9 +63,6 @@ const withoutFlag = (args: string[], flag: string) => {
   const i = args.indexOf(flag);
   return [...args.slice(0, i), ...args.slice(i + 2)];
 };
-const container = (manifests: Manifest[], component: string) =>
-  one(manifests, 'Deployment', component).spec.template.spec.containers[0];
-const envOf = (manifests: Manifest[], component: string): Values[] => container(manifests, component).env;
 
 describe('local/k8s/chart-values.ts on the local stack outputs', () => {
   let out: string;
@@ -127,7 +126,7 @@ describe('local/k8s/chart-values.ts on the local stack outputs', () => {
 
   test('when rendered, then the worker listens on its own port 8081 and the api on 8080', () => {
     expect(envOf(manifests, 'worker')).toContainEqual({ name: 'PORT', value: '8081' });
-    expect(container(manifests, 'worker').ports).toEqual([
+    expect(containerOf(manifests, 'worker').ports).toEqual([
       { name: 'http', containerPort: 8081, protocol: 'TCP' },
     ]);
     expect(envOf(manifests, 'api')).toContainEqual({ name: 'PORT', value: '8080' });
@@ -138,7 +137,7 @@ describe('local/k8s/chart-values.ts on the local stack outputs', () => {
     expect(one(manifests, 'Deployment', 'worker').spec.replicas).toBe(1);
     expect(ofKind(manifests, 'HorizontalPodAutoscaler')).toEqual([]);
     expect(one(manifests, 'PodDisruptionBudget', 'api').spec.maxUnavailable).toBe(1);
-    const api = container(manifests, 'api');
+    const api = containerOf(manifests, 'api');
     expect(api.lifecycle.preStop.sleep.seconds).toBe(3);
     const grace = one(manifests, 'Deployment', 'api').spec.template.spec.terminationGracePeriodSeconds;
     expect(grace).toBeGreaterThan(3 + 10);
@@ -146,8 +145,8 @@ describe('local/k8s/chart-values.ts on the local stack outputs', () => {
 
   test('when rendered, then every app container runs the local image without pulling it, and the helm test pod is there', () => {
     for (const component of ['api', 'worker']) {
-      expect(container(manifests, component).image).toBe('localhost/eks-service:dev-20261122');
-      expect(container(manifests, component).imagePullPolicy).toBe('Never');
+      expect(containerOf(manifests, component).image).toBe('localhost/eks-service:dev-20261122');
+      expect(containerOf(manifests, component).imagePullPolicy).toBe('Never');
     }
     expect(ofKind(manifests, 'Pod')).toHaveLength(1);
   });

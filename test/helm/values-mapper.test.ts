@@ -12,9 +12,12 @@ import { mergeValues, serviceChartValues, ServiceChartValuesInput } from '../../
 import {
   CHART_DIR,
   chartDefaults,
+  envOf,
   ensureHelm,
+  Field,
   HELM_SETUP_TIMEOUT_MS,
   Manifest,
+  ofKind,
   one,
   render,
   writeValuesFile,
@@ -298,6 +301,38 @@ describe('the mapper’s own checks', () => {
     const ingress = one(render([writeValuesFile(values)]), 'Ingress');
     expect(ingress.metadata.annotations?.['alb.ingress.kubernetes.io/wafv2-acl-arn']).toBe(wafAclArn);
     expect(() => serviceChartValues({ ...staticInput, wafAclArn })).toThrow(/wafAclArn needs the Ingress/);
+  });
+
+  test('when deadLetterQueueUrl, tracingEndpoint and monitoring are given, then the worker gets MESSAGES_DLQ_URL, both Deployments tracing with VPC-narrowed egress, and the four monitoring objects render; without them none of it', () => {
+    const dlq = 'https://sqs.eu-west-1.amazonaws.com/123456789012/eksref-dev-messages-dlq';
+    const endpoint = 'http://adot-collector.opentelemetry:4318';
+    const values = serviceChartValues({
+      ...irsaInput,
+      deadLetterQueueUrl: dlq,
+      tracingEndpoint: endpoint,
+      monitoring: true,
+    });
+    expect(validate(mergeValues(chartDefaults(), values))).toBe(true);
+    const manifests = render([writeValuesFile(values)]);
+    expect(envOf(manifests, 'worker')).toContainEqual({ name: 'MESSAGES_DLQ_URL', value: dlq });
+    for (const component of ['api', 'worker']) {
+      expect(envOf(manifests, component)).toContainEqual({
+        name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+        value: endpoint,
+      });
+      const otlp = one(manifests, 'NetworkPolicy', component).spec.egress.find((e: Field) =>
+        e.ports.some((p: Field) => p.port === 4318),
+      );
+      expect(otlp.to).toEqual([{ ipBlock: { cidr: irsaInput.vpcCidr } }]);
+    }
+    for (const kind of ['ServiceMonitor', 'PodMonitor', 'PrometheusRule'])
+      expect(ofKind(manifests, kind)).toHaveLength(1);
+    expect(ofKind(manifests, 'ConfigMap').map((c) => c.metadata.name)).toContain('web-eks-service-dashboard');
+
+    const plain = serviceChartValues(irsaInput);
+    expect(plain).not.toHaveProperty('tracing');
+    expect(plain).not.toHaveProperty('metrics');
+    expect(plain.config).not.toHaveProperty('messagesDeadLetterQueueUrl');
   });
 
   test('when an existing Kubernetes Secret holds the app secret, then it becomes secrets.existingSecret and no ARN is passed', () => {

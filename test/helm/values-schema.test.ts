@@ -6,14 +6,11 @@ import { mergeValues } from '../../lib/service-chart';
 import {
   ensureHelm,
   HELM_SETUP_TIMEOUT_MS,
-  readValuesFile,
+  minimalValues,
   render,
   renderFailure,
-  VARIANTS,
   writeValuesFile,
 } from './support/chart';
-
-const minimal = () => readValuesFile(VARIANTS.find((v) => v.name === 'minimal')!.file);
 
 /** Each case: the minimal variant with one change merged over it, and what the error must say. */
 const cases: Array<[string, Record<string, unknown>, RegExp]> = [
@@ -176,13 +173,13 @@ describe('values validation', () => {
   beforeAll(() => ensureHelm(), HELM_SETUP_TIMEOUT_MS);
 
   test('when the minimal values are given, then the chart renders (the cases below each change one thing)', () => {
-    expect(render([writeValuesFile(minimal())]).length).toBeGreaterThan(0);
+    expect(render([writeValuesFile(minimalValues())]).length).toBeGreaterThan(0);
   });
 
   test.each(cases)(
     'when the values have %s, then helm refuses to render and names the key',
     (_what, change, message) => {
-      const result = renderFailure([writeValuesFile(mergeValues(minimal(), change))]);
+      const result = renderFailure([writeValuesFile(mergeValues(minimalValues(), change))]);
       expect(result.status).not.toBe(0);
       expect(result.stderr).toMatch(message);
     },

@@ -221,12 +221,24 @@ The container's explicit environment, in this order (Kubernetes lets a later ent
 win, and every entry wins over the ConfigMap): PORT (its own per component), the AWS access keys
 (`static` mode), SECRET_KEY / DB_PASSWORD (`secrets.existingSecret`), `extraEnv`, `<component>.extraEnv`.
 Secrets only by reference: values stay in their Secret.
-Usage: include "eks-service.env" (dict "root" $ "port" .Values.config.port "values" .Values.api)
+Usage: include "eks-service.env" (dict "root" $ "component" "api" "port" .Values.config.port "values" .Values.api)
 */}}
 {{- define "eks-service.env" -}}
 {{- $root := .root }}
 - name: PORT
   value: {{ int .port | toString | quote }}
+{{- if and (eq .component "worker") $root.Values.config.messagesDeadLetterQueueUrl }}
+{{- /* The worker reports the dead-letter queue's depth (dead_letter_queue_messages); the api never reads it. */}}
+- name: MESSAGES_DLQ_URL
+  value: {{ $root.Values.config.messagesDeadLetterQueueUrl | quote }}
+{{- end }}
+{{- if $root.Values.tracing.enabled }}
+{{- /* Tracing starts only when OTEL_EXPORTER_OTLP_ENDPOINT is set; each process names itself. */}}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ required "tracing.otlpEndpoint is required when tracing.enabled is true" $root.Values.tracing.otlpEndpoint | quote }}
+- name: OTEL_SERVICE_NAME
+  value: {{ include "eks-service.componentName" (dict "root" $root "component" .component) | quote }}
+{{- end }}
 {{- if eq $root.Values.aws.identity.mode "static" }}
 {{- $cred := $root.Values.aws.credentials }}
 {{- $name := required "aws.credentials.existingSecret is required when aws.identity.mode is static" $cred.existingSecret }}
@@ -330,7 +342,7 @@ spec:
             - configMapRef:
                 name: {{ include "eks-service.fullname" $root }}
           env:
-            {{- include "eks-service.env" (dict "root" $root "port" .port "values" $w) | trim | nindent 12 }}
+            {{- include "eks-service.env" (dict "root" $root "component" .component "port" .port "values" $w) | trim | nindent 12 }}
           {{- include "eks-service.httpPortAndProbes" (dict "port" .port "probes" $w.probes) | nindent 10 }}
           {{- if gt (int $w.preStopSleepSeconds) 0 }}
           lifecycle:
@@ -413,4 +425,13 @@ spec:
   selector:
     matchLabels:
       {{- include "eks-service.componentSelectorLabels" $ctx | nindent 6 }}
+{{- end }}
+
+{{/*
+The TCP port of tracing.otlpEndpoint: the URL's own, else 443 for https and 80 for http.
+*/}}
+{{- define "eks-service.otlpPort" -}}
+{{- $u := urlParse .Values.tracing.otlpEndpoint }}
+{{- $port := regexFind ":[0-9]+$" $u.host | trimPrefix ":" }}
+{{- if $port }}{{ $port }}{{ else if eq $u.scheme "https" }}443{{ else }}80{{ end }}
 {{- end }}

@@ -9,6 +9,8 @@ import os from 'os';
 import path from 'path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 
+import { mergeValues } from '../../../lib/service-chart';
+
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 export const CHART_DIR = path.join(REPO_ROOT, 'helm/eks-service');
 export const HELM_BIN = process.env.HELM_BIN ?? path.join(REPO_ROOT, '.tools/bin/helm');
@@ -106,4 +108,27 @@ export function one(manifests: Manifest[], kind: string, component?: string): Ma
   if (found.length !== 1)
     throw new Error(`expected one ${kind}${component ? ` (${component})` : ''}, found ${found.length}`);
   return found[0];
+}
+
+/** The minimal install variant's values (ci/minimal-values.yaml): what most tests change one thing in. */
+export function minimalValues(): Record<string, unknown> {
+  return readValuesFile(VARIANTS.find((v) => v.name === 'minimal')!.file);
+}
+
+/** Renders the minimal variant with `change` merged over it (objects merged, lists replaced, as Helm does). */
+export function renderOverMinimal(change: Record<string, unknown>): Manifest[] {
+  return render([writeValuesFile(mergeValues(minimalValues(), change))]);
+}
+
+/** A field of a rendered manifest: plain YAML data whose shape depends on the kind. */
+export type Field = Manifest['spec'];
+
+/** The container of one component's Deployment (api or worker). */
+export function containerOf(manifests: Manifest[], component: string): Field {
+  return one(manifests, 'Deployment', component).spec.template.spec.containers[0];
+}
+
+/** The explicit `env` entries of one component's container. */
+export function envOf(manifests: Manifest[], component: string): Field[] {
+  return containerOf(manifests, component).env;
 }
