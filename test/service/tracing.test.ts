@@ -3,6 +3,7 @@ import { type IncomingMessage, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ChangeMessageVisibilityCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { tracingSettings } from '../../service/src/libraries/tracing';
 import { waitFor } from './helpers/redis-server';
 import { type ServiceProc, useServiceFixture } from './helpers/service-procs';
 
@@ -346,5 +347,58 @@ describe('tracing: POST /process_message → SQS → worker → DynamoDB is one 
     expect(lines.some((l) => l.message === 'request completed' && l.path === '/process_message')).toBe(true);
     expect(lines.some((l) => l.message === 'message stored')).toBe(true);
     expect(lines.filter((l) => 'trace_id' in l || 'span_id' in l)).toEqual([]);
+  });
+});
+
+describe('tracing settings: the OTEL_* variables that turn it on', () => {
+  const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' };
+  test.each([
+    { what: 'nothing is set', env: {}, exporters: [] },
+    { what: 'the endpoint is blank', env: { OTEL_EXPORTER_OTLP_ENDPOINT: '  ' }, exporters: [] },
+    { what: 'OTEL_EXPORTER_OTLP_ENDPOINT is set', env: endpoint, exporters: ['otlp'] },
+    {
+      what: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set',
+      env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/v1/traces' },
+      exporters: ['otlp'],
+    },
+    {
+      what: 'OTEL_TRACES_EXPORTER=console',
+      env: { OTEL_TRACES_EXPORTER: 'console' },
+      exporters: ['console'],
+    },
+    {
+      what: 'OTEL_TRACES_EXPORTER=otlp, console',
+      env: { OTEL_TRACES_EXPORTER: 'otlp, console' },
+      exporters: ['otlp', 'console'],
+    },
+    {
+      what: 'OTEL_TRACES_EXPORTER=none beside an endpoint',
+      env: { ...endpoint, OTEL_TRACES_EXPORTER: 'none' },
+      exporters: [],
+    },
+    {
+      what: 'OTEL_SDK_DISABLED=true beside an endpoint',
+      env: { ...endpoint, OTEL_SDK_DISABLED: 'true' },
+      exporters: [],
+    },
+  ])('when $what, then the exporters are $exporters', ({ env, exporters }) => {
+    const settings = tracingSettings(env);
+    expect(settings).toMatchObject({ enabled: exporters.length > 0, exporters, warnings: [] });
+  });
+
+  test('when the protocol is http/json, then OTLP is sent as JSON; when it is unsupported, then protobuf and a warning', () => {
+    expect(tracingSettings({ ...endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).protocol).toBe(
+      'http/json',
+    );
+    expect(tracingSettings(endpoint).protocol).toBe('http/protobuf');
+    const grpc = tracingSettings({ ...endpoint, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' });
+    expect(grpc).toMatchObject({ enabled: true, protocol: 'http/protobuf' });
+    expect(grpc.warnings).toEqual([expect.stringContaining('"grpc" is not supported')]);
+  });
+
+  test('when the only exporter named is unknown, then tracing stays off and says why', () => {
+    const zipkin = tracingSettings({ OTEL_TRACES_EXPORTER: 'zipkin' });
+    expect(zipkin).toMatchObject({ enabled: false, exporters: [] });
+    expect(zipkin.warnings).toEqual([expect.stringContaining('unsupported exporter "zipkin"')]);
   });
 });
