@@ -2,7 +2,7 @@
 # npm test — every test of the project, from a fresh clone, in three lanes that run side by side:
 #   install     what is missing (npm ci, the Python venv, Helm/kubeconform/actionlint via local/tools);
 #   then, at the same time:
-#   static      (niced: it takes the CPU the tests leave idle) type-check, lint, the jest projects
+#   static      (niced: the tests that measure time get the CPU first) type-check, lint, the jest projects
 #               that need no running service (infra, helm, harness), one synth of every stage
 #               (local/synth.sh) and every local/checks/*.sh that reads files only (cfn-lint and
 #               checkov over that one synth, helm lint + kubeconform, actionlint, shellcheck, ...);
@@ -34,7 +34,7 @@ RUN_START=$(now)
 K8S_LANE=1; [ "${LOCAL_K8S:-}" != 0 ] || K8S_LANE=0
 
 # run_phase <name> <command...>: runs one phase with its output in its own log, times it, appends
-# "status<TAB>name<TAB>seconds<TAB>start<TAB>log" to the results, never aborts the run.
+# "status<TAB>name<TAB>seconds<TAB>start<TAB>log<TAB>CPU seconds" to the results, never aborts the run.
 run_phase() {
   local name="$1"; shift
   local log t0 start status=ok
@@ -42,10 +42,15 @@ run_phase() {
   t0=$(now)
   start=$(awk -v a="$RUN_START" -v b="$t0" 'BEGIN { printf "%.0f", b - a }')
   step "$name (log: ${log#"$ROOT"/})"
-  "$@" >"$log" 2>&1 </dev/null || status=FAIL
-  local secs; secs=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
-  printf '%s\t%s\t%s\t%s\t%s\n' "$status" "$name" "$secs" "$start" "$log" >>"$RUN/results"
-  printf '%-4s  %s  %ss\n' "$status" "$name" "$secs"
+  # In a subshell, so that `times` reports the CPU of this phase's processes (those it waited for).
+  ( "$@" >"$log" 2>&1 </dev/null; rc=$?; times >"$log.times"; exit "$rc" ) || status=FAIL
+  local secs cpu
+  secs=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
+  # `times`: the shell's user and system time, then its children's, as "1m2.345s 0m0.123s".
+  cpu=$(awk '{ for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); sum += t[1] * 60 + t[2] } } END { printf "%.1f", sum }' "$log.times" 2>/dev/null)
+  rm -f "$log.times"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$status" "$name" "$secs" "$start" "$log" "${cpu:-0}" >>"$RUN/results"
+  printf '%-4s  %s  %ss (CPU %ss)\n' "$status" "$name" "$secs" "${cpu:-0}"
   [ "$status" = ok ]
 }
 
@@ -137,12 +142,13 @@ wait "$static"
 [ -z "$cluster" ] || wait "$cluster" 2>/dev/null
 
 echo
-echo "Summary (phases in the order they started; 'at' = seconds after the start of npm test)"
-sort -t$'\t' -k4,4n "$RUN/results" | awk -F'\t' '{ printf "  %-4s %-44s %7.1fs   at %4ds\n", $1, $2, $3, $4 }'
+echo "Summary (in the order the phases started; at = seconds after the start, CPU = user + system seconds)"
+sort -t$'\t' -k4,4n "$RUN/results" |
+  awk -F'\t' '{ printf "  %-4s %-42s %7.1fs  at %4ds  CPU %5.0fs\n", $1, $2, $3, $4, $6 }'
 failed=$(grep -c '^FAIL' "$RUN/results" || true)
 total=$(grep -c . "$RUN/results")
 if compgen -G "$RUN/jest-*.json" >/dev/null; then node local/js/jest-summary.js "$RUN"/jest-*.json; fi
-while IFS=$'\t' read -r status name _ _ log; do
+while IFS=$'\t' read -r status name _ _ log _; do
   [ "$status" = FAIL ] || continue
   printf '\n--- %s failed; the last lines of %s:\n' "$name" "${log#"$ROOT"/}"
   tail -n 80 "$log"
