@@ -200,7 +200,9 @@ describe('tracing: POST /process_message → SQS → worker → DynamoDB is one 
 
   test('when the api and the worker trace, then the api request, the SQS send, the worker receive and process, and the DynamoDB write share one trace, and their log lines carry its ids', async () => {
     const api = await startApi(tracingEnv());
-    const worker = await startWorker(tracingEnv());
+    // A 1 s long poll (half of SHUTDOWN_TIMEOUT_MS), and a few of them empty before the message is sent.
+    const worker = await startWorker({ ...tracingEnv(), SHUTDOWN_TIMEOUT_MS: '2000' });
+    await new Promise((resolve) => setTimeout(resolve, 2500));
     const queue = fixture.backends.queueUrl.slice(fixture.backends.queueUrl.lastIndexOf('/') + 1);
 
     const sent = await postJson(api.port, '/process_message', { order: 7, traced: true });
@@ -272,6 +274,12 @@ describe('tracing: POST /process_message → SQS → worker → DynamoDB is one 
       (l) => l.message === 'message stored' && l.messageId === messageId,
     );
     expect(storedLine).toMatchObject({ trace_id: trace, span_id: processSpan()?.spanId, trace_flags: '01' });
+    // Its empty polls, which ended before the spans above, were not exported (each would be a trace of its own).
+    expect(
+      receiver.spans.filter(
+        (s) => s.name === `${queue} receive` && s.attributes['messaging.batch.message_count'] === 0,
+      ),
+    ).toEqual([]);
     // Probes are not traced.
     expect(receiver.spans.filter((s) => s.name.includes('/readyz') || s.name.includes('/healthz'))).toEqual(
       [],

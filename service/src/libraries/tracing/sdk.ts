@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { type Context, SpanKind } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -17,7 +18,10 @@ import {
   BatchSpanProcessor,
   ConsoleSpanExporter,
   NodeTracerProvider,
+  type ReadableSpan,
+  type Span,
   type SpanExporter,
+  type SpanProcessor,
 } from '@opentelemetry/sdk-trace-node';
 import type { TracingSettings } from './settings';
 
@@ -38,6 +42,27 @@ function exporterFor(name: TracingSettings['exporters'][number], settings: Traci
   return settings.protocol === 'http/json' ? new OtlpJsonExporter() : new OtlpProtobufExporter();
 }
 
+/**
+ * Passes every span on except the receive span of an SQS poll that returned no message: an idle
+ * worker long-polls all the time, and each empty poll would be a trace of its own.
+ */
+class WithoutEmptyPolls implements SpanProcessor {
+  constructor(private readonly next: SpanProcessor) {}
+  onStart(span: Span, parentContext: Context): void {
+    this.next.onStart(span, parentContext);
+  }
+  onEnd(span: ReadableSpan): void {
+    if (span.kind === SpanKind.CONSUMER && span.attributes['messaging.batch.message_count'] === 0) return;
+    this.next.onEnd(span);
+  }
+  forceFlush(): Promise<void> {
+    return this.next.forceFlush();
+  }
+  shutdown(): Promise<void> {
+    return this.next.shutdown();
+  }
+}
+
 export interface RegisteredTracing {
   /** Exports the spans still buffered and stops the SDK. */
   shutdown(): Promise<void>;
@@ -53,7 +78,9 @@ export function registerTracing(settings: TracingSettings, serviceName: string):
     .merge(detectResources({ detectors: [envDetector] }));
   const provider = new NodeTracerProvider({
     resource,
-    spanProcessors: settings.exporters.map((name) => new BatchSpanProcessor(exporterFor(name, settings))),
+    spanProcessors: settings.exporters.map(
+      (name) => new WithoutEmptyPolls(new BatchSpanProcessor(exporterFor(name, settings))),
+    ),
   });
   provider.register({ propagator: new W3CTraceContextPropagator() });
   const unregister = registerInstrumentations({
