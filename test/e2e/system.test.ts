@@ -100,6 +100,16 @@ describe('GET /metrics', () => {
       expect(family(s, pattern, 'counter')).toEqual(expect.any(String));
   });
 
+  test('when readiness has been checked, then dependency_up is 1 for each of redis, dynamodb, s3 and sqs', async () => {
+    expect((await get('/readyz')).status).toBe(200);
+    const s = await scrape();
+    expect(s.types.get(family(s, /dependency_up$/, 'gauge'))).toBe('gauge');
+    const up = Object.fromEntries(
+      s.samples.filter((x) => /dependency_up$/.test(x.name)).map((x) => [x.labels.dependency, x.value]),
+    );
+    expect(up).toEqual({ redis: 1, dynamodb: 1, s3: 1, sqs: 1 });
+  });
+
   test('when /users/<id> is requested, then the duration histogram counts it under the route template, never the raw id', async () => {
     const ids = [randomUUID(), randomUUID()];
     const before = await scrape();
