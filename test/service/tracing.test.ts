@@ -299,6 +299,23 @@ describe('tracing: POST /process_message → SQS → worker → DynamoDB is one 
     expect(incr()?.attributes).toMatchObject({ 'db.system.name': 'redis', 'db.operation.name': 'incr' });
   });
 
+  test('when the api stops on SIGTERM, then the spans still buffered are exported before it exits', async () => {
+    // A batch delay far beyond the test: only the flush at shutdown can send the span.
+    const api = await startApi({
+      ...tracingEnv(),
+      OTEL_BSP_SCHEDULE_DELAY: '600000',
+      SHUTDOWN_DRAIN_DELAY_MS: '0',
+    });
+    const res = await fetch(`http://127.0.0.1:${api.port}/read`);
+    expect(res.status).toBe(200);
+    const traced = () => receiver.spans.some((s) => s.service === 'api' && s.name === 'GET /read');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(traced()).toBe(false);
+    api.proc.child.kill('SIGTERM');
+    expect(await api.proc.exit).toBe(0);
+    expect(traced()).toBe(true);
+  });
+
   test('when no OTEL variable is set, then no SDK is registered and no OpenTelemetry SDK module is even loaded', () => {
     expect(registrationIn({})).toEqual({ provider: 'NoopTracerProvider', fields: [], loaded: 0 });
     expect(
