@@ -245,12 +245,13 @@ function load(server: RunningServer, scenario: Scenario, seconds: number, label:
   return autocannon(options);
 }
 
+/** The status check and the discarded warm-up of one server on one route. */
+async function warmUp(server: RunningServer, scenario: Scenario): Promise<void> {
+  await sendOnce(server, scenario, `${server.name}-check`);
+  if (settings.warmupSeconds > 0) await load(server, scenario, settings.warmupSeconds, `${server.name}-warm`);
+}
+
 async function measure(server: RunningServer, scenario: Scenario, round: number): Promise<Measurement> {
-  if (round === 0) {
-    await sendOnce(server, scenario, `${server.name}-check`);
-    if (settings.warmupSeconds > 0)
-      await load(server, scenario, settings.warmupSeconds, `${server.name}-warm`);
-  }
   const profiling = server.name === profiled && round === 0;
   if (profiling) await ask(server, 'profile-start', 'profiling');
   const cpuBefore = await cpuOf(server);
@@ -363,6 +364,9 @@ async function main(): Promise<void> {
       for (let i = 0; i < seedUsers; i++) await sendOnce(seeder, users, 'seed');
     }
 
+    // Every server is warmed up on every route before anything is measured, so that the first
+    // measured run does not also pay for its server's JIT warm-up and heap growth.
+    for (const scenario of scenarios) for (const server of running) await warmUp(server, scenario);
     for (let round = 0; round < settings.rounds; round++) {
       if (settings.rounds > 1) console.log(`round ${round + 1} of ${settings.rounds}`);
       for (const [i, scenario] of scenarios.entries()) {
