@@ -54,33 +54,37 @@ const attributesOf = (list: OtlpAttribute[] = []): Record<string, unknown> =>
   Object.fromEntries(list.map((a) => [a.key, valueOf(a.value)]));
 
 const bodyOf = (req: IncomingMessage) =>
-  new Promise<string>((resolve, reject) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
-    req.on('end', () => resolve(body));
+  new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 
 /**
  * An OTLP/HTTP trace receiver in the test process (what a collector would be): it keeps, in memory,
- * every span POSTed to /v1/traces in the JSON encoding (`OTEL_EXPORTER_OTLP_PROTOCOL=http/json`).
+ * every span POSTed to /v1/traces in the JSON encoding (`OTEL_EXPORTER_OTLP_PROTOCOL=http/json`),
+ * and the raw bodies of protobuf exports (the default encoding).
  */
 async function startOtlpReceiver() {
   const spans: ReceivedSpan[] = [];
+  const protobufBodies: Buffer[] = [];
   const rejected: string[] = [];
   const server = createServer((req, res) => {
     void bodyOf(req).then((body) => {
-      if (
-        req.method !== 'POST' ||
-        req.url !== '/v1/traces' ||
-        !req.headers['content-type']?.includes('json')
-      ) {
-        rejected.push(`${req.method} ${req.url} ${req.headers['content-type']}`);
+      const type = req.headers['content-type'] ?? '';
+      if (req.method !== 'POST' || req.url !== '/v1/traces' || !/json|x-protobuf/.test(type)) {
+        rejected.push(`${req.method} ${req.url} ${type}`);
         res.writeHead(404).end();
         return;
       }
-      const payload = JSON.parse(body) as OtlpExport;
+      if (type.includes('x-protobuf')) {
+        // Kept as sent: an empty ExportTraceServiceResponse is an empty body.
+        protobufBodies.push(body);
+        res.writeHead(200, { 'Content-Type': 'application/x-protobuf' }).end();
+        return;
+      }
+      const payload = JSON.parse(body.toString('utf8')) as OtlpExport;
       for (const rs of payload.resourceSpans ?? []) {
         const service = String(attributesOf(rs.resource?.attributes)['service.name']);
         for (const ss of rs.scopeSpans ?? []) {
@@ -106,7 +110,9 @@ async function startOtlpReceiver() {
   return {
     url: `http://127.0.0.1:${port}`,
     spans,
-    /** Requests that were not an OTLP/HTTP JSON trace export. */
+    /** The bodies of the exports in the protobuf encoding (not decoded). */
+    protobufBodies,
+    /** Requests that were not an OTLP/HTTP trace export. */
     rejected,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
@@ -299,21 +305,30 @@ describe('tracing: POST /process_message → SQS → worker → DynamoDB is one 
     expect(incr()?.attributes).toMatchObject({ 'db.system.name': 'redis', 'db.operation.name': 'incr' });
   });
 
-  test('when the api stops on SIGTERM, then the spans still buffered are exported before it exits', async () => {
-    // A batch delay far beyond the test: only the flush at shutdown can send the span.
+  test('when the api stops on SIGTERM, then the spans still buffered are exported before it exits, in the default protobuf encoding', async () => {
+    // A batch delay far beyond the test: only the flush at shutdown can send the span. No protocol
+    // set: OTLP/HTTP protobuf, what the chart's deployments use.
     const api = await startApi({
-      ...tracingEnv(),
+      LOG_LEVEL: 'info',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_BSP_SCHEDULE_DELAY: '600000',
       SHUTDOWN_DRAIN_DELAY_MS: '0',
     });
-    const res = await fetch(`http://127.0.0.1:${api.port}/read`);
-    expect(res.status).toBe(200);
-    const traced = () => receiver.spans.some((s) => s.service === 'api' && s.name === 'GET /read');
+    expect((await fetch(`http://127.0.0.1:${api.port}/read`)).status).toBe(200);
+    const traceId = () =>
+      logLines(api.proc.output()).find((l) => l.message === 'request completed' && l.path === '/read')
+        ?.trace_id;
+    await waitFor(async () => traceId() !== undefined, 'the access line', 100);
+    // The protobuf body holds the trace id as 16 raw bytes and the span name as UTF-8.
+    const exported = () =>
+      receiver.protobufBodies.some(
+        (b) => b.includes(Buffer.from(String(traceId()), 'hex')) && b.includes(Buffer.from('GET /read')),
+      );
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(traced()).toBe(false);
+    expect(exported()).toBe(false);
     api.proc.child.kill('SIGTERM');
     expect(await api.proc.exit).toBe(0);
-    expect(traced()).toBe(true);
+    expect(exported()).toBe(true);
   });
 
   test('when no OTEL variable is set, then no SDK is registered and no OpenTelemetry SDK module is even loaded', () => {
