@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # local/image.sh (`npm run image`) — builds the service image from service/Dockerfile (context: the
 # repository root) as localhost/eks-service:<tag>, where <tag> is a hash of the build inputs (the
-# Dockerfile, its .dockerignore and the context files that list admits) and of the base image ID:
+# Dockerfile, its .dockerignore and the context files that list admits) and of the base image IDs:
 # an unchanged tree reuses the image at once.
 #   builder  docker when `docker info` answers, else buildah (podman's store, local/containers.sh);
 #            IMAGE_BUILDER=docker|buildah forces one
-#   base     the Dockerfile's pinned BASE_IMAGE when it is present or can be pulled; else (no image
-#            registry) localhost/node-base:22-bookworm-slim, assembled by local/image/base.sh.
-#            IMAGE_BASE=<image> forces another base.
+#   bases    the Dockerfile's pinned BASE_IMAGE (build stages) and RUNTIME_IMAGE (the image that
+#            runs), each when it is present or can be pulled; else (no image registry) the local
+#            equivalents localhost/node-base:22-bookworm-slim (local/image/base.sh) and
+#            localhost/distroless-cc:debian12 (local/image/runtime-base.sh).
+#            IMAGE_BASE=<image> / IMAGE_RUNTIME_BASE=<image> force others.
 #   CA       the host's NODE_EXTRA_CA_CERTS (or SSL_CERT_FILE), when set, is passed to `npm ci` as
 #            the build secret `ca`: mounted during those RUN steps only, never in the image
 # Writes .local/image.env (IMAGE_REPOSITORY, IMAGE_TAG, IMAGE_ID, IMAGE_ARCHIVE) and a docker-archive
@@ -31,12 +33,19 @@ exec 9>"$IMAGE_STATE/.lock"
 flock 9
 printf '== %s npm run image\n' "$(date -u +%FT%TZ)" >"$IMAGE_LOG"
 
-# The Dockerfile's default base (ARG BASE_IMAGE=...), fully qualified for podman's store.
-pinned_base=$(sed -n 's/^ARG BASE_IMAGE=//p' "$ROOT/$DOCKERFILE" | head -n1)
-[ -n "$pinned_base" ] || die "$DOCKERFILE has no ARG BASE_IMAGE=<image> line"
-if [[ "$pinned_base" != */* ]]; then qualified_base="docker.io/library/$pinned_base"
-elif [[ "${pinned_base%%/*}" =~ [.:] || "${pinned_base%%/*}" = localhost ]]; then qualified_base="$pinned_base"
-else qualified_base="docker.io/$pinned_base"; fi
+# pinned_arg <name>: the Dockerfile's default of ARG <name>=<image>.
+pinned_arg() {
+  local v
+  v=$(sed -n "s/^ARG $1=//p" "$ROOT/$DOCKERFILE" | head -n1)
+  [ -n "$v" ] || die "$DOCKERFILE has no ARG $1=<image> line"
+  echo "$v"
+}
+# qualified <image>: the name fully qualified for podman's store (docker.io/library/... for short names).
+qualified() {
+  if [[ "$1" != */* ]]; then echo "docker.io/library/$1"
+  elif [[ "${1%%/*}" =~ [.:] || "${1%%/*}" = localhost ]]; then echo "$1"
+  else echo "docker.io/$1"; fi
+}
 
 # --- builder -------------------------------------------------------------------------------------
 builder="${IMAGE_BUILDER:-}"
@@ -57,30 +66,41 @@ esac
 engine=podman; [ "$builder" = buildah ] || engine=docker
 image_id() { "$engine" image inspect --format '{{.Id}}' "$1" 2>/dev/null | sed 's/^sha256://'; }
 
-# --- base ----------------------------------------------------------------------------------------
-if [ -n "${IMAGE_BASE:-}" ]; then
-  base="$IMAGE_BASE"
-  base_id=$(image_id "$base") || true
-  [ -n "$base_id" ] || { run_logged "pulling $base" "$IMAGE_LOG" "$engine" pull "$base"; base_id=$(image_id "$base"); }
-  say "base: $base (IMAGE_BASE)"
-else
-  ref="$pinned_base"; [ "$builder" = docker ] || ref="$qualified_base"
-  base_id=$(image_id "$ref") || true
-  if [ -n "$base_id" ]; then
-    base="$ref"; say "base: $pinned_base (present)"
+# --- bases ---------------------------------------------------------------------------------------
+# resolve_base <ARG name> <forced image or ""> <local script> <local image>: prints "<image> <ID>"
+# of the base to build with: the forced one, else the pinned one (present or pulled), else (buildah
+# only: no registry answers) the local equivalent, built or cached by its script.
+resolve_base() {
+  local arg=$1 forced=$2 script=$3 local_image=$4 pinned ref id
+  if [ -n "$forced" ]; then
+    id=$(image_id "$forced") || true
+    [ -n "$id" ] || { run_logged "pulling $forced" "$IMAGE_LOG" "$engine" pull "$forced" >&2; id=$(image_id "$forced"); }
+    say "base $arg: $forced (forced)" >&2
+    echo "$forced $id"; return
+  fi
+  pinned=$(pinned_arg "$arg")
+  ref="$pinned"; [ "$builder" = docker ] || ref=$(qualified "$pinned")
+  id=$(image_id "$ref") || true
+  if [ -n "$id" ]; then
+    say "base $arg: $pinned (present)" >&2
   elif echo "pulling $ref" >>"$IMAGE_LOG" && timeout "$PULL_TIMEOUT" "$engine" pull "$ref" >>"$IMAGE_LOG" 2>&1; then
-    base="$ref"; base_id=$(image_id "$ref"); say "base: $pinned_base (pulled)"
+    id=$(image_id "$ref"); say "base $arg: $pinned (pulled)" >&2
   elif [ "$builder" = docker ]; then
-    fail_with_log "pulling the base image $pinned_base failed" "$IMAGE_LOG"
+    fail_with_log "pulling the base image $pinned failed" "$IMAGE_LOG"
   else
     # No registry: the local equivalent (built once, rebuilt when its recipe changes).
-    say "base: ${pinned_base%%@*} (pinned) cannot be pulled: no image registry answers (log), so the local equivalent"
-    bash "$ROOT/local/image/base.sh" || exit 1
-    base=localhost/node-base:22-bookworm-slim
-    base_id=$(image_id "$base")
+    say "base $arg: ${pinned%%@*} (pinned) cannot be pulled: no image registry answers (log), so the local equivalent" >&2
+    bash "$ROOT/local/image/$script" >&2 || exit 1
+    ref="$local_image"; id=$(image_id "$ref")
   fi
-fi
-[ -n "$base_id" ] || die "base image $base not found after pulling or building it"
+  [ -n "$id" ] || die "base image $ref not found after pulling or building it"
+  echo "$ref $id"
+}
+base_line=$(resolve_base BASE_IMAGE "${IMAGE_BASE:-}" base.sh localhost/node-base:22-bookworm-slim)
+read -r base base_id <<<"$base_line"
+runtime_line=$(resolve_base RUNTIME_IMAGE "${IMAGE_RUNTIME_BASE:-}" runtime-base.sh localhost/distroless-cc:debian12)
+read -r runtime_base runtime_base_id <<<"$runtime_line"
+{ [ -n "$base_id" ] && [ -n "$runtime_base_id" ]; } || die "the base images could not be resolved (log: $IMAGE_LOG)"
 
 # --- tag: hash of the build inputs -----------------------------------------------------------------
 # The context files are those the ignore file admits (its `!` lines; `**` matches across folders).
@@ -96,7 +116,7 @@ context_files() {
 }
 inputs_hash() {
   cd "$ROOT" || exit 1
-  { echo "base $base_id"; context_files | while IFS= read -r f; do sha256sum "$f"; done; } | sha256sum | cut -c1-16
+  { echo "base $base_id runtime $runtime_base_id"; context_files | while IFS= read -r f; do sha256sum "$f"; done; } | sha256sum | cut -c1-16
 }
 tag=$(inputs_hash)
 image="$IMAGE_REPOSITORY:$tag"
@@ -116,12 +136,13 @@ else
   say "building $image${ca:+ (CA secret: $ca)} (log: ${IMAGE_LOG#"$ROOT"/})"
   if [ "$builder" = docker ]; then
     run_logged "docker build" "$IMAGE_LOG" in_root env DOCKER_BUILDKIT=1 docker build \
-      -f "$DOCKERFILE" --build-arg BASE_IMAGE="$base" "${secret[@]}" -t "$image" .
+      -f "$DOCKERFILE" --build-arg BASE_IMAGE="$base" --build-arg RUNTIME_IMAGE="$runtime_base" "${secret[@]}" -t "$image" .
   else
     # --layers: unchanged steps (npm ci while only service/src changed) come from the layer cache.
     # --network host: the RUN steps reach the npm registry as the host does.
     run_logged "buildah build" "$IMAGE_LOG" in_root buildah build --layers --format docker --network host \
-      -f "$DOCKERFILE" --ignorefile "$IGNOREFILE" --build-arg BASE_IMAGE="$base" "${secret[@]}" -t "$image" .
+      -f "$DOCKERFILE" --ignorefile "$IGNOREFILE" --build-arg BASE_IMAGE="$base" --build-arg RUNTIME_IMAGE="$runtime_base" \
+      "${secret[@]}" -t "$image" .
   fi
   built="built in $(elapsed "$tb")"
   # Only the newest three tags of the repository stay (other checkouts share the store; an image
