@@ -6,6 +6,7 @@
  * (local/checks/promtool.sh, test/helm/alerts/).
  */
 import { mergeValues } from '../../lib/service-chart';
+import { createMetrics } from '../../service/src/libraries/metrics';
 import {
   envOf,
   ensureHelm,
@@ -87,6 +88,50 @@ describe('monitoring and tracing in the chart', () => {
     expect(rule(manifests, 'PodReadinessFlapping').expr).toMatch(
       /kube_pod_status_ready\{namespace="eks-service", pod=~"web-eks-service-\(api\|worker\)-\[a-z0-9\]\+-\[a-z0-9\]\+", condition="true"\}/,
     );
+  });
+
+  test('when the alert expressions are read, then every metric they query is one the service exposes (or kube-state-metrics’ kube_pod_status_ready) with the labels they filter on', async () => {
+    const metrics = createMetrics();
+    metrics.httpDuration.observe({ method: 'GET', route: '/users', status_code: '200' }, 0.01);
+    metrics.dependencyErrors.inc({ dependency: 'redis' });
+    metrics.dependencyUp.set({ dependency: 'redis' }, 1);
+    // Registered by the worker only when MESSAGES_DLQ_URL is set.
+    metrics.registry.registerMetric(metrics.deadLetterQueueMessages);
+    metrics.deadLetterQueueMessages.set(0);
+    const exposed = new Map(
+      (await metrics.registry.getMetricsAsJSON()).map((m) => [
+        m.name,
+        new Set(m.values.flatMap((v) => Object.keys((v as { labels: Record<string, unknown> }).labels))),
+      ]),
+    );
+    // Labels Prometheus adds to every scraped series (ServiceMonitor: service, PodMonitor: job), or histograms carry.
+    const targetLabels = new Set(['namespace', 'service', 'job', 'pod', 'le']);
+    const manifests = renderOverMinimal({ metrics: { prometheusRule: { enabled: true } } });
+    const queried = rules(manifests).flatMap((r) =>
+      [...(r.expr as string).matchAll(/([a-z_:][a-z0-9_:]*)\{([^}]*)\}/g)].map(([, metric, selector]) => ({
+        metric: metric.replace(/_(bucket|count|sum)$/, ''),
+        labels: [...selector.matchAll(/([a-z_]+)(=|!=|=~|!~)"/g)].map((m) => m[1]),
+      })),
+    );
+    expect(new Set(queried.map((q) => q.metric))).toEqual(
+      new Set([
+        'http_request_duration_seconds',
+        'dependency_up',
+        'dependency_errors_total',
+        'messages_failed_total',
+        'messages_processed_total',
+        'dead_letter_queue_messages',
+        'kube_pod_status_ready',
+      ]),
+    );
+    for (const { metric, labels } of queried.filter((q) => q.metric !== 'kube_pod_status_ready')) {
+      const missing = labels.filter((l) => !targetLabels.has(l) && !exposed.get(metric)?.has(l));
+      expect({ metric, exposed: exposed.has(metric), missing }).toEqual({
+        metric,
+        exposed: true,
+        missing: [],
+      });
+    }
   });
 
   test('when the thresholds are changed, then the alert expressions, durations, severities and extra alert labels follow them', () => {
