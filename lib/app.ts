@@ -44,6 +44,8 @@ export function composeStage(app: App, config: StageConfig): StageStacks {
     cache: cache.cache,
     certificate: edge.certificate,
     webAclArn: edge.webAcl?.webAclArn,
+    monitoring: cluster.monitoring,
+    tracingEndpoint: cluster.tracingEndpoint,
   });
   // CloudWatch alarms of what the stacks above run (the emulator has no CloudWatch, so not for local).
   new AlarmsStack(app, 'Alarms', {

@@ -40,6 +40,8 @@ export const prod: StageConfigInput = {
   },
   data: { removalPolicy: 'retain', deletionProtection: true, pointInTimeRecovery: true },
   waf: { logRetentionDays: 365 },
+  // Samples kept in Amazon Managed Service for Prometheus, traces in AWS X-Ray.
+  monitoring: { remoteWrite: true, tracing: true, retention: '7d' },
   // The alarm topic's subscribers (each confirms the subscription email once); replace with yours.
   alarms: { emails: ['platform-oncall@example.com', 'platform-team@example.com'] },
   service: {

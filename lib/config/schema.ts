@@ -93,6 +93,25 @@ const clusterSchema = z.object({
     .default(COMPONENT_VERSIONS.metricsServerChart),
 });
 
+const chartVersion = z.string().regex(semver, 'expected a chart version like 1.2.3');
+
+const monitoringSchema = z.object({
+  /** kube-prometheus-stack on the cluster (Prometheus, Alertmanager, Grafana), scraping every release's monitors. */
+  enabled: z.boolean().default(true),
+  /** Remote-write to an Amazon Managed Service for Prometheus workspace of the stage. */
+  remoteWrite: z.boolean().default(false),
+  /** An OpenTelemetry collector exporting to AWS X-Ray; the service's pods send their traces to it. */
+  tracing: z.boolean().default(false),
+  /** Local retention of Prometheus, e.g. 24h or 7d. */
+  retention: z
+    .string()
+    .regex(/^\d+[hdw]$/, 'expected a duration like 24h or 7d')
+    .default('24h'),
+  kubePrometheusStackChartVersion: chartVersion.default(COMPONENT_VERSIONS.kubePrometheusStackChart),
+  prometheusOperatorCrdsChartVersion: chartVersion.default(COMPONENT_VERSIONS.prometheusOperatorCrdsChart),
+  otelCollectorChartVersion: chartVersion.default(COMPONENT_VERSIONS.otelCollectorChart),
+});
+
 /** The retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -299,6 +318,8 @@ export const stageConfigSchema = z
     cache: cacheSchema,
     data: dataSchema,
     service: serviceSchema,
+    /** Prometheus, Grafana and (optionally) trace collection on the cluster. */
+    monitoring: monitoringSchema.prefault({}),
     /** The WAFv2 web ACL of the ALB (AWS managed rules, a rate limit per client IP, logging). */
     waf: wafSchema.prefault({}),
     /** Extra tags for every resource (Application and Environment are always set). */
@@ -332,6 +353,13 @@ export const stageConfigSchema = z
         code: 'custom',
         path: ['network', 'natGateways'],
         message: 'more NAT gateways than availability zones',
+      });
+    }
+    if (!c.monitoring.enabled && (c.monitoring.remoteWrite || c.monitoring.tracing)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['monitoring', 'enabled'],
+        message: 'remoteWrite and tracing need monitoring.enabled (they live in its namespace)',
       });
     }
     for (const issue of versionIssues(c.cluster)) {

@@ -15,6 +15,11 @@ export const COMPONENT_VERSIONS = {
   albController: 'v3.2.2',
   externalDnsChart: '1.19.0',
   metricsServerChart: '3.13.0',
+  /** kube-prometheus-stack and the prometheus-operator-crds release of the same operator version. */
+  kubePrometheusStackChart: '79.5.0',
+  prometheusOperatorCrdsChart: '24.0.2',
+  /** The OpenTelemetry collector chart (the trace collector). */
+  otelCollectorChart: '0.138.0',
 } as const;
 
 /**

@@ -13,6 +13,8 @@ import { ExternalDns } from '../addons/external-dns';
 import { PodPlacement } from '../addons/helm-addon';
 import { KARPENTER_DISCOVERY_TAG, Karpenter } from '../addons/karpenter';
 import { MetricsServer } from '../addons/metrics-server';
+import { Monitoring } from '../addons/monitoring';
+import { TracingCollector } from '../addons/tracing-collector';
 import { CFN_UTILS_PROVIDER_ID, skipCdkHandlerChecks } from '../compliance/checkov';
 import { NAG_PARTITION, acknowledge, managedPolicyFinding, wildcardFinding } from '../compliance/nag';
 import { clusterName } from '../config/naming';
@@ -60,6 +62,10 @@ export class ClusterStack extends StageStack {
   /** The ALB controller and external-dns: a release with an Ingress depends on this. */
   readonly controllers: Construct;
   readonly karpenter: Karpenter;
+  /** kube-prometheus-stack, when `monitoring.enabled`. */
+  readonly monitoring?: Monitoring;
+  /** The in-cluster OTLP/HTTP endpoint of the trace collector, when `monitoring.tracing`. */
+  readonly tracingEndpoint?: string;
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id, 'cluster', props);
@@ -156,6 +162,28 @@ export class ClusterStack extends StageStack {
     const runtime = podIdentityAgent ? [systemNodes, podIdentityAgent] : [systemNodes];
     for (const release of [this.karpenter.controllerChart, this.controllers, metricsServer]) {
       release.node.addDependency(...runtime);
+    }
+
+    if (config.monitoring.enabled) {
+      const settings = config.monitoring;
+      // On nodes Karpenter launches: created after the NodePool, and removed before it on teardown.
+      this.monitoring = new Monitoring(this, 'Monitoring', {
+        cluster: this.cluster,
+        chartVersion: settings.kubePrometheusStackChartVersion,
+        crdChartVersion: settings.prometheusOperatorCrdsChartVersion,
+        remoteWrite: settings.remoteWrite,
+        retention: settings.retention,
+      });
+      this.monitoring.node.addDependency(this.karpenter.defaultNodePool);
+      if (settings.tracing) {
+        const collector = new TracingCollector(this, 'TracingCollector', {
+          cluster: this.cluster,
+          chartVersion: settings.otelCollectorChartVersion,
+          identityType,
+        });
+        collector.node.addDependency(this.monitoring);
+        this.tracingEndpoint = collector.endpoint;
+      }
     }
 
     acknowledgeNagFindings(this.cluster, systemNodes);

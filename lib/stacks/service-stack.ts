@@ -35,6 +35,8 @@ export interface ServiceDataProps {
   readonly messagesTable: dynamodb.ITable;
   readonly avatarsBucket: s3.IBucket;
   readonly messagesQueue: sqs.IQueue;
+  /** The worker reports its depth (`dead_letter_queue_messages`). */
+  readonly messagesDeadLetterQueue: sqs.IQueue;
   readonly appSecret: secretsmanager.ISecret;
 }
 
@@ -49,6 +51,13 @@ export interface ServiceStackProps extends StageStackProps {
   readonly certificate: acm.ICertificate;
   /** ARN of the WAFv2 web ACL the ALB controller associates with the ALB (the Ingress annotation). @default none */
   readonly webAclArn?: string;
+  /**
+   * kube-prometheus-stack (its CRDs): the release's ServiceMonitor, PodMonitor and PrometheusRule need
+   * them, so the release waits for it (and is removed before it). @default no monitoring
+   */
+  readonly monitoring?: Construct;
+  /** The in-cluster OTLP endpoint of the trace collector; the pods export traces to it. @default no tracing */
+  readonly tracingEndpoint?: string;
 }
 
 /**
@@ -97,6 +106,10 @@ export class ServiceStack extends StageStack {
       messagesTableName: props.data.messagesTable.tableName,
       avatarsBucketName: props.data.avatarsBucket.bucketName,
       messagesQueueUrl: props.data.messagesQueue.queueUrl,
+      deadLetterQueueUrl: props.data.messagesDeadLetterQueue.queueUrl,
+      // ServiceMonitor, PodMonitor and PrometheusRule, for the cluster's kube-prometheus-stack.
+      monitoring: props.monitoring !== undefined,
+      ...(props.tracingEndpoint !== undefined && { tracingEndpoint: props.tracingEndpoint }),
       appSecretArn: props.data.appSecret.secretArn,
       redis: {
         host: props.cache.primaryEndpointAddress,
@@ -133,6 +146,7 @@ export class ServiceStack extends StageStack {
     });
     // The chart's Ingress needs the ALB controller's webhook and external-dns to be running.
     this.release.node.addDependency(props.controllers);
+    if (props.monitoring) this.release.node.addDependency(props.monitoring);
 
     if (config.identityMode === 'pod-identity') {
       const association = new eks.CfnPodIdentityAssociation(this, 'PodIdentity', {
@@ -185,7 +199,8 @@ export class ServiceStack extends StageStack {
 /**
  * Exactly what the service calls (see service/src): users (transactional put/delete with conditions,
  * get, scan, describe for readiness), messages (conditional put, get, describe), avatar objects under
- * the prefix, the queue (send, receive, delete, change visibility, attributes), its two secrets and the
+ * the prefix, the queue (send, receive, delete, change visibility, attributes), the dead-letter queue's
+ * attributes (the worker's depth gauge), its two secrets and the
  * replication group's description.
  */
 function grantAppAccess(
@@ -233,6 +248,11 @@ function grantAppAccess(
         'sqs:GetQueueAttributes',
       ],
       resources: [data.messagesQueue.queueArn],
+    },
+    {
+      sid: 'DeadLetterQueueDepth',
+      actions: ['sqs:GetQueueAttributes'],
+      resources: [data.messagesDeadLetterQueue.queueArn],
     },
     {
       sid: 'Secrets',

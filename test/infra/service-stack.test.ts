@@ -89,6 +89,9 @@ describe.each(AWS_STAGES)('service stack, stage %s', (stage) => {
       messagesTable: expect.stringMatching(new RegExp(`^<import ${data}:ExportsOutputRefMessagesTable`)),
       avatarsBucket: expect.stringMatching(new RegExp(`^<import ${data}:ExportsOutputRefAvatarsBucket`)),
       messagesQueueUrl: expect.stringMatching(new RegExp(`^<import ${data}:ExportsOutputRefMessagesQueue`)),
+      messagesDeadLetterQueueUrl: expect.stringMatching(
+        new RegExp(`^<import ${data}:ExportsOutputRefMessagesDlq`),
+      ),
       appSecretArn: expect.stringMatching(new RegExp(`^<import ${data}:ExportsOutputRefAppSecret\\w+>$`)),
       redis: {
         host: expect.stringMatching(
@@ -125,7 +128,13 @@ describe.each(AWS_STAGES)('service stack, stage %s', (stage) => {
       nodeSelector: { 'kubernetes.io/arch': 'amd64' },
     });
     expect(values.worker).toEqual({ nodeSelector: { 'kubernetes.io/arch': 'amd64' } });
-    expect(values.networkPolicy).toEqual({ egress: { redisCidrs: [config.network.cidr] } });
+    expect(values.networkPolicy).toEqual({
+      egress: {
+        redisCidrs: [config.network.cidr],
+        // The trace collector runs in the cluster, on VPC addresses.
+        ...(config.monitoring.tracing && { otlpCidrs: [config.network.cidr] }),
+      },
+    });
   });
 
   test('when the app role is granted, then each statement names exactly its resource', () => {
@@ -134,6 +143,7 @@ describe.each(AWS_STAGES)('service stack, stage %s', (stage) => {
       'AvatarObjects',
       'AvatarsBucket',
       'CacheEndpoint',
+      'DeadLetterQueueDepth',
       'MessagesQueue',
       'MessagesTable',
       'Secrets',

@@ -3,6 +3,10 @@
  * zones (so no test depends on a real account and synth never looks anything up), an App that
  * carries cdk.json's feature flags, and the cdk-nag AwsSolutions report of a stack.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -44,9 +48,17 @@ export function testConfig(
   return parseStageConfig(raw, `test config ${stage}`);
 }
 
+/** The cloud assembly directories of this test file's Apps, removed when the file's tests are done. */
+const outdirs: string[] = [];
+afterAll(() => {
+  for (const dir of outdirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 /** An App with the project's feature flags (cdk.json context), as `cdk synth` would build it. */
 export function testApp(): App {
-  return new App({ context: { ...cdkJson.context } });
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk.out'));
+  outdirs.push(outdir);
+  return new App({ outdir, context: { ...cdkJson.context } });
 }
 
 export interface NagFinding {
@@ -93,4 +105,37 @@ export function itMatchesSnapshotAndPassesNag(built: () => Built<Stack>): void {
   test('when synthesized, then cdk-nag AwsSolutions reports nothing unacknowledged', () => {
     expect(nagFindings(built().app, built().stack)).toEqual([]);
   });
+}
+
+/** A CloudFormation value as text: `Fn::Join` joined, `Ref` → `<Ref:Id>`, `Fn::GetAtt` → `<Id.Attr>`, imports → `<Import:Name>`. */
+export function cfnText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as Record<string, unknown>;
+  if (v['Fn::Join']) {
+    const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
+    return parts.map(cfnText).join(sep);
+  }
+  if (v.Ref) return `<Ref:${String(v.Ref)}>`;
+  if (v['Fn::GetAtt']) return `<${(v['Fn::GetAtt'] as string[]).join('.')}>`;
+  if (v['Fn::ImportValue']) return `<Import:${cfnText(v['Fn::ImportValue'])}>`;
+  return JSON.stringify(value);
+}
+
+/** The Helm release resources of a template by release name (logical id, properties, DependsOn). */
+export function helmReleasesOf(
+  template: Template,
+): Record<string, { id: string; Properties: Record<string, unknown>; DependsOn: string[] }> {
+  return Object.fromEntries(
+    Object.entries(template.findResources('Custom::AWSCDK-EKS-HelmChart')).map(([id, r]) => [
+      r.Properties.Release as string,
+      { id, Properties: r.Properties, DependsOn: r.DependsOn ?? [] },
+    ]),
+  );
+}
+
+/** The values of one Helm release, parsed, with CloudFormation references as `cfnText` shows them. */
+export function helmValuesOf(template: Template, release: string): Record<string, unknown> {
+  const found = helmReleasesOf(template)[release];
+  if (!found) throw new Error(`no Helm release ${release}`);
+  return JSON.parse(cfnText(found.Properties.Values));
 }
