@@ -5,6 +5,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import { Construct } from 'constructs';
 
 import { mergeValues } from '../service-chart';
 
@@ -89,4 +90,25 @@ export type AddonOptions<D, P> = Omit<P, keyof D> & {
 export function addonOptions<D extends object, P extends object>(defaults: D, props: P): AddonOptions<D, P> {
   const set = Object.fromEntries(Object.entries(props).filter(([, value]) => value !== undefined));
   return { ...defaults, ...set } as AddonOptions<D, P>;
+}
+
+/** What a release of an add-on states itself; the cluster, waiting and the timeout come from the add-on. */
+export type AddonReleaseProps = Omit<eks.HelmChartProps, 'cluster' | 'wait' | 'timeout'>;
+
+/**
+ * A Helm release of the add-on `scope` on its cluster: waits for its resources to be ready (and,
+ * on delete, to be gone: `helm uninstall --wait`), within the add-on's Helm timeout.
+ */
+export function addonRelease(
+  scope: Construct,
+  id: string,
+  addon: Pick<HelmAddonProps, 'cluster' | 'helmTimeout'>,
+  release: AddonReleaseProps,
+): eks.HelmChart {
+  return new eks.HelmChart(scope, id, {
+    cluster: addon.cluster,
+    ...release,
+    wait: true,
+    timeout: helmTimeout(addon, scope.node.id),
+  });
 }

@@ -5,7 +5,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 
 import { acknowledge, wildcardFinding } from '../../compliance/nag';
-import { HelmAddonProps, addonOptions, helmAddonValues, helmTimeout } from '../helm-addon';
+import { HelmAddonProps, addonOptions, addonRelease, helmAddonValues } from '../helm-addon';
 
 export const DEFAULTS = {
   repository: 'https://kubernetes-sigs.github.io/external-dns/',
@@ -80,15 +80,12 @@ export class ExternalDns extends Construct {
       wildcardFinding('*'),
     );
 
-    this.chart = new eks.HelmChart(this, 'Chart', {
-      cluster,
+    this.chart = addonRelease(this, 'Chart', options, {
       chart: 'external-dns',
       repository: options.repository,
       version: options.chartVersion,
       release: options.release,
       namespace,
-      wait: true,
-      timeout: helmTimeout(options, id),
       values: helmAddonValues(
         {
           provider: { name: 'aws' },

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 
 import { skipCheckov } from '../../compliance/checkov';
 import { NAG_PARTITION, acknowledge, managedPolicyFinding, wildcardFinding } from '../../compliance/nag';
-import { HelmAddonProps, addonOptions, helmAddonValues, helmTimeout } from '../helm-addon';
+import { HelmAddonProps, addonOptions, addonRelease, helmAddonValues } from '../helm-addon';
 import { karpenterControllerStatements } from './controller-policy';
 import {
   Architecture,
@@ -144,7 +144,6 @@ export class Karpenter extends Construct {
     const { cluster, version, namespace, identityType } = options;
     const stack = Stack.of(this);
     const clusterName = literalClusterName(cluster);
-    const timeout = helmTimeout(options, id);
 
     this.interruptionQueue = new sqs.Queue(this, 'InterruptionQueue', {
       retentionPeriod: INTERRUPTION_QUEUE_RETENTION,
@@ -233,18 +232,14 @@ export class Karpenter extends Construct {
       ...[...new Set(wildcards)].map(wildcardFinding),
     );
 
-    this.crdChart = new eks.HelmChart(this, 'CrdChart', {
-      cluster,
+    this.crdChart = addonRelease(this, 'CrdChart', options, {
       chart: 'karpenter-crd',
       repository: options.crdRepository,
       version,
       release: 'karpenter-crd',
       namespace,
-      wait: true,
-      timeout,
     });
-    this.controllerChart = new eks.HelmChart(this, 'ControllerChart', {
-      cluster,
+    this.controllerChart = addonRelease(this, 'ControllerChart', options, {
       chart: 'karpenter',
       repository: options.repository,
       version,
@@ -252,8 +247,6 @@ export class Karpenter extends Construct {
       namespace,
       // The CRDs belong to the karpenter-crd release, which upgrades them (Helm never upgrades crds/).
       skipCrds: true,
-      wait: true,
-      timeout,
       values: helmAddonValues(
         {
           settings: { clusterName, interruptionQueue: this.interruptionQueue.queueName },

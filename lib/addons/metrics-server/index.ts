@@ -1,7 +1,7 @@
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { Construct } from 'constructs';
 
-import { HelmAddonProps, addonOptions, helmAddonValues, helmTimeout } from '../helm-addon';
+import { HelmAddonProps, addonOptions, addonRelease, helmAddonValues } from '../helm-addon';
 
 export const DEFAULTS = {
   repository: 'https://kubernetes-sigs.github.io/metrics-server/',
@@ -23,15 +23,12 @@ export class MetricsServer extends Construct {
   constructor(scope: Construct, id: string, props: MetricsServerProps) {
     super(scope, id);
     const options = addonOptions(DEFAULTS, props);
-    this.chart = new eks.HelmChart(this, 'Chart', {
-      cluster: options.cluster,
+    this.chart = addonRelease(this, 'Chart', options, {
       chart: 'metrics-server',
       repository: options.repository,
       version: options.chartVersion,
       release: options.release,
       namespace: options.namespace,
-      wait: true,
-      timeout: helmTimeout(options, id),
       values: helmAddonValues({}, options),
     });
   }

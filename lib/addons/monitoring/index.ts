@@ -4,7 +4,7 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
-import { HelmAddonProps, addonOptions, helmAddonValues, helmTimeout } from '../helm-addon';
+import { HelmAddonProps, addonOptions, addonRelease, helmAddonValues } from '../helm-addon';
 
 export const DEFAULTS = {
   repository: 'https://prometheus-community.github.io/helm-charts',
@@ -52,7 +52,6 @@ export class Monitoring extends Construct {
     super(scope, id);
     const options = addonOptions(DEFAULTS, props);
     const { cluster, namespace } = options;
-    const timeout = helmTimeout(options, id);
 
     const ns = new eks.KubernetesManifest(this, 'Namespace', {
       cluster,
@@ -89,21 +88,17 @@ export class Monitoring extends Construct {
       ];
     }
 
-    this.crdChart = new eks.HelmChart(this, 'CrdChart', {
-      cluster,
+    this.crdChart = addonRelease(this, 'CrdChart', options, {
       chart: 'prometheus-operator-crds',
       repository: options.repository,
       version: options.crdChartVersion,
       release: 'prometheus-operator-crds',
       namespace,
-      wait: true,
-      timeout,
     });
     this.crdChart.node.addDependency(ns);
 
     const { dashboardLabel } = options;
-    this.chart = new eks.HelmChart(this, 'Chart', {
-      cluster,
+    this.chart = addonRelease(this, 'Chart', options, {
       chart: 'kube-prometheus-stack',
       repository: options.repository,
       version: options.chartVersion,
@@ -111,8 +106,6 @@ export class Monitoring extends Construct {
       namespace,
       // The CRDs belong to the prometheus-operator-crds release.
       skipCrds: true,
-      wait: true,
-      timeout,
       values: helmAddonValues(
         {
           crds: { enabled: false },

@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
 import { acknowledge, wildcardFinding } from '../../compliance/nag';
-import { HelmAddonProps, addonOptions, helmAddonValues, helmTimeout } from '../helm-addon';
+import { HelmAddonProps, addonOptions, addonRelease, helmAddonValues } from '../helm-addon';
 
 export const DEFAULTS = {
   repository: 'https://open-telemetry.github.io/opentelemetry-helm-charts',
@@ -69,15 +69,12 @@ export class TracingCollector extends Construct {
     this.role = serviceAccount.role;
 
     this.endpoint = `http://${options.release}.${namespace}.svc.cluster.local:${options.otlpHttpPort}`;
-    this.chart = new eks.HelmChart(this, 'Chart', {
-      cluster,
+    this.chart = addonRelease(this, 'Chart', options, {
       chart: 'opentelemetry-collector',
       repository: options.repository,
       version: options.chartVersion,
       release: options.release,
       namespace,
-      wait: true,
-      timeout: helmTimeout(options, id),
       values: helmAddonValues(
         {
           mode: 'deployment',
