@@ -155,10 +155,19 @@ WRAP
   echo "$wrapper"
 }
 
+# write_config <file>: stdin into <file> through a temporary file and a rename, and only when the
+# content changed. containerd watches the CNI folder and reloads on every change: a second `start`
+# while it runs must neither rewrite the file nor let it read a half-written one (a failed reload
+# leaves the node without pod networking).
+write_config() {
+  local tmp; tmp=$(mktemp "$(dirname "$1")/.$(basename "$1").XXXXXX")
+  cat >"$tmp"
+  if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else mv "$tmp" "$1"; fi
+}
 write_configs() {
   local cni="$K8S_STATE/cni" runc; runc=$(runc_binary)
   mkdir -p "$cni/net.d" "$cni/ipam" "$K8S_STATE/containerd" "$K8S_STATE/kubelet" "$K8S_STATE/logs/pods"
-  cat >"$cni/net.d/10-bridge.conflist" <<CNI
+  write_config "$cni/net.d/10-bridge.conflist" <<CNI
 {
   "cniVersion": "1.0.0",
   "name": "local-pods",
@@ -170,7 +179,7 @@ write_configs() {
   ]
 }
 CNI
-  cat >"$K8S_STATE/containerd/config.toml" <<TOML
+  write_config "$K8S_STATE/containerd/config.toml" <<TOML
 version = 3
 root = "$K8S_STATE/containerd/root"
 state = "$K8S_RUN/containerd"
@@ -197,7 +206,7 @@ state = "$K8S_RUN/containerd"
     bin_dirs = ["/usr/lib/cni"]
     conf_dir = "$cni/net.d"
 TOML
-  cat >"$K8S_STATE/kubelet/config.yaml" <<YAML
+  write_config "$K8S_STATE/kubelet/config.yaml" <<YAML
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 # cgroup v1 (and hybrid) hosts: deprecated since 1.35, refused unless allowed explicitly.
@@ -223,7 +232,7 @@ imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
 serializeImagePulls: false
 YAML
-  cat >"$K8S_STATE/kube-proxy.yaml" <<YAML
+  write_config "$K8S_STATE/kube-proxy.yaml" <<YAML
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection: { kubeconfig: $K8S_STATE/kube-proxy.kubeconfig }
