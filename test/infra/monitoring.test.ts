@@ -103,6 +103,7 @@ describe('monitoring in prod (remote-write and tracing on)', () => {
       mode: 'deployment',
       fullnameOverride: 'otel-collector',
       image: { repository: 'otel/opentelemetry-collector-contrib' },
+      command: { name: 'otelcol-contrib' },
       serviceAccount: { create: false, name: 'otel-collector' },
       config: {
         exporters: { awsxray: { region: 'eu-west-1' } },

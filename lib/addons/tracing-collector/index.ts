@@ -13,6 +13,8 @@ export const DEFAULTS = {
   serviceAccountName: 'otel-collector',
   /** The contrib distribution: it carries the AWS X-Ray exporter. */
   image: 'otel/opentelemetry-collector-contrib',
+  /** The contrib image's binary (the chart's default command is the k8s distribution's). */
+  command: 'otelcol-contrib',
   /** OTLP over HTTP (the SDKs' default protocol). */
   otlpHttpPort: 4318,
   otlpGrpcPort: 4317,
@@ -80,6 +82,7 @@ export class TracingCollector extends Construct {
           mode: 'deployment',
           fullnameOverride: options.release,
           image: { repository: options.image },
+          command: { name: options.command },
           serviceAccount: { create: false, name: serviceAccount.serviceAccountName },
           ports: {
             'otlp-http': {
