@@ -31,7 +31,7 @@ export const dev: StageConfigInput = {
     flowLogRetentionDays: 30,
     cidr: '10.10.0.0/16',
   },
-  cache: { engineVersion: '8.1', nodeType: 'cache.t4g.micro', replicasPerShard: 0 },
+  cache: { nodeType: 'cache.t4g.micro', replicasPerShard: 0 },
   data: { removalPolicy: 'destroy', deletionProtection: false, pointInTimeRecovery: true },
   // New to the WAF: every rule only counts until its logs show no false positives, then drop this line.
   waf: { mode: 'count' },

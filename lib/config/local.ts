@@ -26,7 +26,7 @@ export const local: StageConfigInput = {
     },
   },
   network: { natGateways: 1, interfaceEndpoints: [], flowLogRetentionDays: 1, cidr: '10.0.0.0/16' },
-  cache: { engineVersion: '8.1', nodeType: 'cache.t4g.micro', replicasPerShard: 0 },
+  cache: { nodeType: 'cache.t4g.micro', replicasPerShard: 0 },
   data: { removalPolicy: 'destroy', deletionProtection: false, pointInTimeRecovery: false },
   service: {
     imageTag: 'local',

@@ -33,7 +33,6 @@ export const prod: StageConfigInput = {
     cidr: '10.30.0.0/16',
   },
   cache: {
-    engineVersion: '8.1',
     nodeType: 'cache.m7g.large',
     replicasPerShard: 2,
     snapshotRetentionDays: 7,

@@ -134,7 +134,10 @@ const networkSchema = z.object({
 
 const cacheSchema = z.object({
   engine: z.enum(['valkey', 'redis']).default('valkey'),
-  engineVersion: z.string().regex(/^\d+(\.\d+)*$/, 'expected an engine version like 8.1'),
+  engineVersion: z
+    .string()
+    .regex(/^\d+(\.\d+)*$/, 'expected an engine version like 8.1')
+    .default(COMPONENT_VERSIONS.cacheEngine),
   nodeType: z.string().regex(/^cache\.[a-z0-9-]+\.[a-z0-9]+$/, 'expected a node type like cache.t4g.micro'),
   /** Replicas of the single shard; > 0 turns on automatic failover and Multi-AZ. */
   replicasPerShard: z.number().int().min(0).max(5),

@@ -32,7 +32,6 @@ export const staging: StageConfigInput = {
     cidr: '10.20.0.0/16',
   },
   cache: {
-    engineVersion: '8.1',
     nodeType: 'cache.t4g.small',
     replicasPerShard: 1,
     snapshotRetentionDays: 1,

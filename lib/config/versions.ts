@@ -20,6 +20,8 @@ export const COMPONENT_VERSIONS = {
   prometheusOperatorCrdsChart: '24.0.2',
   /** The OpenTelemetry collector chart (the trace collector). */
   otelCollectorChart: '0.138.0',
+  /** The cache engine's version (Valkey, the default engine; a Redis cache names its own). */
+  cacheEngine: '8.1',
 } as const;
 
 /**
