@@ -5,8 +5,8 @@
  *
  * - `-c nag=true`: the cdk-nag AwsSolutions rules (the infra tests always run them).
  * - `-c validate=true`: aws-cdk-lib's built-in CloudFormation template validation. On by default only
- *   where the environment says CI (`CI=true`), off for a plain synth: it costs about two thirds of a
- *   synth's CPU and memory, and cfn-lint checks the same templates (local/checks/cfn-lint.sh).
+ *   where the environment says CI (`CI=true`), off for a plain synth: it is about three quarters of a
+ *   prod synth's CPU and half its memory, and cfn-lint checks the same templates in `npm test`.
  *   `-c validate=false`, `CDK_VALIDATION=false` or `cdk synth --no-validation` turn it off anywhere.
  */
 import { App, CloudFormationValidatePlugin, Validations } from 'aws-cdk-lib';
