@@ -4,7 +4,7 @@
 import type { StageConfig } from './schema';
 
 /** Stack names follow `<app>-<stage>-<concern>` (ARCHITECTURE.md). */
-export type StackConcern = 'network' | 'data' | 'cache' | 'cluster' | 'edge' | 'service';
+export type StackConcern = 'network' | 'data' | 'cache' | 'cluster' | 'edge' | 'service' | 'alarms';
 
 export function stackName(config: Pick<StageConfig, 'appName' | 'stage'>, concern: StackConcern): string {
   return `${config.appName}-${config.stage}-${concern}`;
