@@ -325,6 +325,8 @@ export const stageConfigSchema = z
     monitoring: monitoringSchema.prefault({}),
     /** The WAFv2 web ACL of the ALB (AWS managed rules, a rate limit per client IP, logging). */
     waf: wafSchema.prefault({}),
+    /** CloudWatch alarms of the AWS stages and the SNS topic they notify (the local stage has none). */
+    alarms: alarmsSchema.prefault({}),
     /** Extra tags for every resource (Application and Environment are always set). */
     tags: z.record(z.string(), z.string()).default({}),
   })
@@ -333,8 +335,6 @@ export const stageConfigSchema = z
       if (!az.startsWith(c.env.region)) {
         ctx.addIssue({
           code: 'custom',
-    /** CloudWatch alarms of the AWS stages and the SNS topic they notify (the local stage has none). */
-    alarms: alarmsSchema.prefault({}),
           path: ['availabilityZones', i],
           message: `zone ${az} is not in region ${c.env.region}`,
         });
