@@ -21,6 +21,7 @@ export interface StageStacks {
   readonly cluster?: ClusterStack;
   readonly cache?: CacheStack;
   readonly service?: ServiceStack;
+  readonly alarms?: AlarmsStack;
 }
 
 export function composeStage(app: App, config: StageConfig): StageStacks {
@@ -48,12 +49,12 @@ export function composeStage(app: App, config: StageConfig): StageStacks {
     tracingEndpoint: cluster.tracingEndpoint,
   });
   // CloudWatch alarms of what the stacks above run (the emulator has no CloudWatch, so not for local).
-  new AlarmsStack(app, 'Alarms', {
+  const alarms = new AlarmsStack(app, 'Alarms', {
     config,
     queues: { messages: data.messagesQueue, deadLetter: data.messagesDeadLetterQueue },
     tables: { users: data.usersTable, messages: data.messagesTable },
     cacheReplicationGroup: cache.cache.replicationGroup,
     vpc: network.vpc,
   });
-  return { data, network, edge, cluster, cache, service };
+  return { data, network, edge, cluster, cache, service, alarms };
 }

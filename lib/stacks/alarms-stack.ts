@@ -11,7 +11,6 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
-import type { StackConcern } from '../config/naming';
 import { StageStack, StageStackProps } from './stage-stack';
 
 export interface AlarmsStackProps extends StageStackProps {
@@ -52,7 +51,7 @@ export class AlarmsStack extends StageStack {
 
   constructor(scope: Construct, id: string, props: AlarmsStackProps) {
     // The stack's concern; the naming union does not list it yet.
-    super(scope, id, 'alarms' as string as StackConcern, props);
+    super(scope, id, 'alarms', props);
     const { appName, stage, alarms } = this.config;
     const t = alarms.thresholds;
 

@@ -8,7 +8,7 @@ describe.each(STAGES)('the composed stage %s', (stage) => {
     // read access to its chart asset), so the composed app is checked, not only each stack alone.
     const app = testApp();
     const stacks = Object.values(composeStage(app, testConfig(stage))).filter((s) => s !== undefined);
-    expect(stacks.length).toBe(stage === 'local' ? 1 : 6);
+    expect(stacks.length).toBe(stage === 'local' ? 1 : 7);
     const findings = stacks.flatMap((stack) =>
       nagFindings(app, stack).map((f) => ({ stack: stack.stackName, ...f })),
     );

@@ -116,7 +116,10 @@ describe('bin/app.ts', () => {
   afterEach(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
   /** Runs the app as `cdk synth` would (cdk.json and -c context through CDK_CONTEXT_JSON), without the CLI. */
-  function runApp(context: Record<string, string>) {
+  function runApp(
+    context: Record<string, string>,
+    env: Record<string, string> = { CDK_VALIDATION: 'false' },
+  ) {
     const result = spawnSync(
       process.execPath,
       [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'bin/app.ts'],
@@ -127,7 +130,8 @@ describe('bin/app.ts', () => {
           ...process.env,
           CDK_OUTDIR: outdir,
           CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJson.context, ...context }),
-          CDK_VALIDATION: 'false',
+          CI: '',
+          ...env,
         },
       },
     );
@@ -143,6 +147,8 @@ describe('bin/app.ts', () => {
     return { status: result.status, stderr: result.stderr, stacks };
   }
 
+  const validationReport = () => path.join(outdir, 'validation-report.json');
+
   test('when no stage is given, then the dev stage is composed with all seven stacks', () => {
     const { status, stacks } = runApp({});
     expect(status).toBe(0);
@@ -157,6 +163,24 @@ describe('bin/app.ts', () => {
     const { status, stacks } = runApp({ stage: 'local' });
     expect(status).toBe(0);
     expect(stacks).toEqual(['eksref-local-data']);
+  });
+
+  test('when validate=true, then the built-in template validation runs (its report is written); a plain synth has none', () => {
+    expect(runApp({ stage: 'local', validate: 'true' }, {}).status).toBe(0);
+    // The report is written only by a registered validation plugin (no findings: no plugin entries).
+    expect(JSON.parse(fs.readFileSync(validationReport(), 'utf8'))).toMatchObject({
+      title: 'Validation Report',
+    });
+    fs.rmSync(outdir, { recursive: true, force: true });
+    fs.mkdirSync(outdir);
+    expect(runApp({ stage: 'local' }, {}).status).toBe(0);
+    expect(fs.existsSync(validationReport())).toBe(false);
+    // CI=true turns it on without the context key, CDK_VALIDATION=false off again.
+    expect(runApp({ stage: 'local' }, { CI: 'true' }).status).toBe(0);
+    expect(fs.existsSync(validationReport())).toBe(true);
+    fs.rmSync(validationReport());
+    expect(runApp({ stage: 'local' }, { CI: 'true', CDK_VALIDATION: 'false' }).status).toBe(0);
+    expect(fs.existsSync(validationReport())).toBe(false);
   });
 
   test('when the stage is unknown, then synth fails naming stage', () => {
