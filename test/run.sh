@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm test — every test of the project, from a fresh clone, in three lanes that run side by side:
-#   install     what is missing (npm ci, the Python venv, Helm/kubeconform/actionlint via local/tools);
+#   install     what is missing (npm ci, the Python venv, Helm/kubeconform/actionlint/promtool via local/tools);
 #   then, at the same time:
 #   static      (niced: the tests that measure time get the CPU first) type-check, lint, the jest projects
 #               that need no running service (infra, helm, harness), one synth of every stage
@@ -75,7 +75,7 @@ trap 'exit 130' INT TERM
 install_tools() {
   # The Python venvs and the Go-built tools (cached by version under $CACHE) beside npm ci.
   ( ensure_venv && bash local/venv.sh local/requirements-checkov.txt .venv-checkov &&
-    for tool in helm kubeconform actionlint; do bash "local/tools/$tool.sh" || die "installing $tool failed"; done ) &
+    for tool in helm kubeconform actionlint promtool; do bash "local/tools/$tool.sh" || die "installing $tool failed"; done ) &
   local tools=$!
   ensure_node_modules
   wait "$tools"

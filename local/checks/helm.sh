@@ -3,8 +3,9 @@
 #   for every helm/eks-service/ci/*-values.yaml variant:
 #     helm lint --strict, then helm template | kubeconform -strict against the Kubernetes
 #     K8S_SCHEMA_VERSION schemas generated offline (local/tools/kubeconform.sh).
-# ServiceMonitor and PodMonitor (Prometheus Operator CRDs) have no schema in the Kubernetes OpenAPI
-# document and are skipped explicitly. Prints one line per variant; exits non-zero if any variant fails.
+# ServiceMonitor, PodMonitor and PrometheusRule (Prometheus Operator CRDs) have no schema in the
+# Kubernetes OpenAPI document and are skipped explicitly; the rule's groups are checked by promtool
+# (local/checks/promtool.sh). Prints one line per variant; exits non-zero if any variant fails.
 # shellcheck source=local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 cd "$ROOT" || exit 1
@@ -17,7 +18,7 @@ source local/tools/kubeconform.sh # sets KUBECONFORM_BIN, K8S_SCHEMA_VERSION, K8
 HELM_BIN=${HELM_BIN:-$ROOT/.tools/bin/helm}
 CHART=helm/eks-service
 KUBE_VERSION="$K8S_SCHEMA_VERSION"
-SKIP_KINDS=ServiceMonitor,PodMonitor
+SKIP_KINDS=ServiceMonitor,PodMonitor,PrometheusRule
 
 failed=0
 variants=("$CHART"/ci/*-values.yaml)

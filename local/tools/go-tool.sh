@@ -29,12 +29,12 @@ go_module_dir() {
   printf '%s\n' "$dir"
 }
 
-# ensure_go_tool <name> <module> <package dir in module> <version> <version args> <ldflags>
+# ensure_go_tool <name> <module> <package dir in module> <version> <version args> <ldflags> [build tags]
 # Does nothing when <repo>/.tools/bin/<name> already reports <version>; otherwise builds the
 # package with `go build` inside the downloaded module (so replace directives are honoured),
 # caches the binary by version and (re)links it.
 ensure_go_tool() {
-  local name=$1 module=$2 pkg=$3 version=$4 version_args=$5 ldflags=$6
+  local name=$1 module=$2 pkg=$3 version=$4 version_args=$5 ldflags=$6 tags=${7:-}
   local link="$TOOLS_BIN/$name" cached="$CACHE/$name-$version/$name"
   # shellcheck disable=SC2086 # version_args is a word list on purpose
   if [ -x "$link" ] && [ "$("$link" $version_args 2>/dev/null)" = "$version" ]; then
@@ -54,7 +54,7 @@ ensure_go_tool() {
       tool_log "$name $version: building from the Go module proxy (takes a few minutes the first time)"
       src=$(go_module_dir "$module@$version")
       tmp=$(mktemp -d "$CACHE/.build-$name.XXXXXX")
-      (cd "$src" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "$ldflags" -o "$tmp/$name" "$pkg") ||
+      (cd "$src" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -tags "$tags" -ldflags "$ldflags" -o "$tmp/$name" "$pkg") ||
         tool_die "building $name $version failed (see the Go output above)"
       mkdir -p "$(dirname "$cached")"
       mv "$tmp/$name" "$cached"

@@ -18,4 +18,6 @@ ldflags+=" -X github.com/prometheus/common/version.versionInfoTmpl={{.version}}"
 # The module ships a go.work (for its own development) that would put the build in workspace mode.
 export GOWORK=off
 
-ensure_go_tool promtool github.com/prometheus/prometheus ./cmd/promtool "$PROMETHEUS_VERSION" "--version" "$ldflags"
+# remove_all_sd: `check rules` and `test rules` need no service discovery, and without it the build
+# leaves out the cloud providers' SDKs and the Kubernetes client (most of the build time).
+ensure_go_tool promtool github.com/prometheus/prometheus ./cmd/promtool "$PROMETHEUS_VERSION" "--version" "$ldflags" remove_all_sd
