@@ -12,6 +12,8 @@ service_env() {
   echo "REDIS_URL=$REDIS_URL"
   echo "LOG_LEVEL=${LOG_LEVEL:-info}"
   echo "APP_VERSION=local"
+  # Tracing is off unless asked for: OTEL_* variables of the caller's shell reach the api and worker.
+  env | grep -E '^OTEL_' || true
 }
 
 case "$cmd" in

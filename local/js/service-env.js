@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The service's environment (KEY=value lines on stdout) from the stack outputs `cdklocal deploy
- * --outputs-file` wrote: the table, bucket and queue names, and SECRET_KEY read from the deployed app
+ * --outputs-file` wrote: the table, bucket and queue names (the dead-letter queue's too), and SECRET_KEY read from the deployed app
  * secret. On AWS the api reads that secret itself through APP_SECRET_ARN; the emulator reports the
  * secret by name, which that variable rejects, so the value is read here instead.
  * Usage: node local/js/service-env.js <outputs.json>   (called by local/service.sh env)
@@ -13,6 +13,7 @@ const OUTPUTS = {
   MESSAGES_TABLE: 'MessagesTableName',
   AVATARS_BUCKET: 'AvatarsBucketName',
   MESSAGES_QUEUE_URL: 'MessagesQueueUrl',
+  MESSAGES_DLQ_URL: 'MessagesDlqUrl',
   APP_SECRET_ARN: 'AppSecretArn',
 };
 

@@ -181,6 +181,7 @@ export function chartValues(options: ChartValuesOptions): Json {
   const messagesTableName = output('MessagesTableName');
   const avatarsBucketName = output('AvatarsBucketName');
   const messagesQueueUrl = output('MessagesQueueUrl');
+  const deadLetterQueueUrl = output('MessagesDlqUrl');
   let appSecretArn: string | undefined;
   if (options.appSecret === undefined) {
     appSecretArn = output('AppSecretArn');
@@ -205,6 +206,7 @@ export function chartValues(options: ChartValuesOptions): Json {
     messagesTableName,
     avatarsBucketName,
     messagesQueueUrl,
+    deadLetterQueueUrl,
     // The port too: the chart opens the api's Redis egress on config.redis.port.
     redis: { url: options.redisUrl, port: Number(redisUrl.port || 6379) },
     ...(appSecretArn !== undefined && { appSecretArn }),
