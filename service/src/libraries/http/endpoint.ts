@@ -56,14 +56,16 @@ export interface Endpoint<C> {
 
 const EMPTY = undefined as never;
 
+// The value is read only when there is a schema: Express parses the query string anew on every
+// read of req.query, which an endpoint without query parameters need not pay for.
 function parsed<S extends Params>(
   schema: S | undefined,
-  value: unknown,
+  value: () => unknown,
   where: 'params' | 'query',
   rejected: NonNullable<EndpointSpec<unknown, Params, Params, unknown>['rejected']>,
 ): z.output<S> {
   if (!schema) return {} as z.output<S>;
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value());
   if (!result.success) throw rejected(where, result.error.issues);
   return result.data as z.output<S>;
 }
@@ -91,8 +93,8 @@ export function defineEndpoint<
       ...(readBody ? [readBody(context)] : []),
       async (req: Request, res: Response) => {
         const input: EndpointInput<P, Q, B> = {
-          params: parsed(spec.request?.params, req.params, 'params', reject),
-          query: parsed(spec.request?.query, req.query, 'query', reject),
+          params: parsed(spec.request?.params, () => req.params, 'params', reject),
+          query: parsed(spec.request?.query, () => req.query, 'query', reject),
           body: body ? body(req) : EMPTY,
         };
         await handler(input, res, context, req);
