@@ -150,24 +150,5 @@ done
 settle api; settle worker
 
 replicas() { kubectl -n "$ns" get deploy "$SERVICE_RELEASE-$1" -o jsonpath='{.spec.replicas}'; }
-# shellcheck disable=SC2016 # JavaScript, not shell
-printf '%s\n' "${results[@]}" | node -e '
-  const [apiReplicas, workerReplicas, out] = process.argv.slice(1);
-  const rows = require("fs").readFileSync(0, "utf8").trim().split("\n").map((l) => l.split(" "));
-  const stats = {};
-  for (const [image, component, kind, value] of rows) (((stats[image] ??= {})[component] ??= {})[kind] ??= []).push(Number(value));
-  const summary = (v) => { const s = [...v].sort((a, b) => a - b); const m = s.length >> 1;
-    return { median: s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2, min: s[0], max: s[s.length - 1], values: v }; };
-  const result = { replicas: { api: Number(apiReplicas), worker: Number(workerReplicas) }, images: {} };
-  for (const [image, components] of Object.entries(stats)) {
-    const r = (result.images[image] = { gzipBytes: components.image.gzip[0], seconds: {} });
-    console.log(`${image}: ${(r.gzipBytes / 1e6).toFixed(1)} MB gzip-compressed`);
-    for (const [component, kinds] of Object.entries(components)) for (const [kind, values] of Object.entries(kinds)) {
-      if (kind === "gzip") continue;
-      const s = ((r.seconds[component] ??= {})[kind] = summary(values.map((v) => v / 1000)));
-      console.log(`  ${component.padEnd(6)} ${kind.padEnd(11)} median ${s.median.toFixed(2)} s  (min ${s.min.toFixed(2)}, max ${s.max.toFixed(2)}, n=${values.length})`);
-    }
-  }
-  require("fs").writeFileSync(out, JSON.stringify(result, null, 2) + "\n");
-' "$(replicas api)" "$(replicas worker)" "$out"
+printf '%s\n' "${results[@]}" | node "$ROOT/bench/lib/pod-start-report.js" "$(replicas api)" "$(replicas worker)" "$out"
 say "results: ${out#"$ROOT"/}"
