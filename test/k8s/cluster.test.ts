@@ -2,7 +2,7 @@
  * The service as it runs on Kubernetes, from its image and chart, in the local cluster of
  * `npm run local:k8s`: Pod Security "restricted" enforced, `helm test`, a rolling upgrade under
  * steady load, a deleted api pod, a worker killed with SIGKILL, and the PodDisruptionBudget.
- * The e2e suite itself also runs against these pods (local/test.sh points it at the forwarded URL).
+ * The e2e suite itself also runs against these pods (test/run.sh points it at the forwarded URL).
  * Each test leaves the release as it found it: both Deployments fully rolled out.
  */
 import { randomUUID } from 'crypto';

@@ -1,5 +1,5 @@
 /**
- * Where the tests find the local environment started by `local/test.sh` (or `npm run local`):
+ * Where the tests find the local environment started by `test/run.sh` (or `npm run local`):
  * the AWS emulator on AWS_ENDPOINT_URL (default http://127.0.0.1:4566) and Redis on REDIS_URL.
  * Nothing here skips a test when a backend is missing: a missing emulator is a failure.
  */
