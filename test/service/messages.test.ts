@@ -346,7 +346,14 @@ describe('messages: POST /process_message → SQS → worker → DynamoDB', () =
 
     test('when the worker process is given a MESSAGES_DLQ_URL that does not exist, then it counts the failure, reports no depth, stays healthy and still stores messages', async () => {
       const missing = `${t.backends.queueUrl.replace(/[^/]+$/, '')}${uniqueName('msg-missing')}`;
-      const worker = await startWorkerProcess({ ...t.backends.env, MESSAGES_DLQ_URL: missing });
+      // A queue of its own: a worker killed by an earlier test may still hold a long poll on the
+      // shared queue, which the emulator would answer with this test's message.
+      const queue = await queueHolding(t.backends, 0);
+      const worker = await startWorkerProcess({
+        ...t.backends.env,
+        MESSAGES_QUEUE_URL: queue,
+        MESSAGES_DLQ_URL: missing,
+      });
       try {
         const metricsText = async () => (await fetch(`http://127.0.0.1:${worker.port}/metrics`)).text();
         await waitFor(
@@ -355,15 +362,18 @@ describe('messages: POST /process_message → SQS → worker → DynamoDB', () =
           200,
         );
         expect(sample(await metricsText(), DEPTH)).toBeUndefined();
-        const sent = await request(t.app).post('/process_message').send({ despite: 'no DLQ' });
+        const sent = await t.backends.aws.sqs.send(
+          new SendMessageCommand({ QueueUrl: queue, MessageBody: '{"despite":"no DLQ"}' }),
+        );
         await waitFor(
-          async () => (await request(t.app).get(`/messages/${sent.body.messageId}`)).status === 200,
+          async () => (await request(t.app).get(`/messages/${sent.MessageId}`)).status === 200,
           'the message stored by the worker',
           400,
         );
         expect((await fetch(`http://127.0.0.1:${worker.port}/healthz`)).status).toBe(200);
       } finally {
         await worker.kill();
+        await t.backends.aws.sqs.send(new DeleteQueueCommand({ QueueUrl: queue }));
       }
     });
   });
