@@ -33,6 +33,21 @@ describe('process lifecycle: fail-fast configuration, SIGTERM drain', () => {
     await backends?.destroy();
   });
 
+  /** Runs the api on a free port with the backends and the test's Redis, waits until it is ready, runs `body`, then kills it. */
+  async function withReadyApi(
+    env: Record<string, string>,
+    body: (proc: ReturnType<typeof run>, port: number) => Promise<void>,
+  ): Promise<void> {
+    const port = await freePort();
+    const proc = run('server', { ...backends.env, REDIS_URL: redis.url, PORT: String(port), ...env });
+    try {
+      await waitFor(async () => (await httpStatus(port, '/readyz')) === 200, 'api ready', 400);
+      await body(proc, port);
+    } finally {
+      proc.child.kill('SIGKILL');
+    }
+  }
+
   test.each([
     ['USERS_TABLE is missing', { USERS_TABLE: '' }, 'USERS_TABLE'],
     ['AVATAR_MAX_BYTES is not a number', { AVATAR_MAX_BYTES: 'lots' }, 'AVATAR_MAX_BYTES'],
@@ -89,147 +104,126 @@ describe('process lifecycle: fail-fast configuration, SIGTERM drain', () => {
   });
 
   test('when SIGTERM arrives during a request, then new connections are refused, the in-flight request completes and the process exits 0', async () => {
-    const port = await freePort();
-    const proc = run('server', {
-      ...backends.env,
-      REDIS_URL: redis.url,
-      PORT: String(port),
-      SHUTDOWN_TIMEOUT_MS: '8000',
-      SECRET_KEY,
-      DB_PASSWORD,
-    });
-    try {
-      await waitFor(async () => (await httpStatus(port, '/readyz')) === 200, 'api ready', 400);
-
-      // A slow client: headers and half of the body now, the rest after SIGTERM.
-      const body = JSON.stringify({ slow: 'x'.repeat(2000) });
-      const response = new Promise<{ status: number; text: string; connection?: string }>(
-        (resolve, reject) => {
-          const req = httpRequest(
-            {
-              host: '127.0.0.1',
-              port,
-              method: 'POST',
-              path: '/process_message',
-              agent: false,
-              headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
-            },
-            (res) => {
-              let text = '';
-              res.on('data', (d: Buffer) => (text += d.toString()));
-              res.on('end', () =>
-                resolve({ status: res.statusCode ?? 0, text, connection: res.headers.connection }),
-              );
-            },
-          );
-          req.on('error', reject);
-          req.write(body.slice(0, 1000));
-          setTimeout(() => {
-            proc.child.kill('SIGTERM');
-            void waitFor(() => refusesConnections(port), 'listener closed', 400).then(
-              () => req.end(body.slice(1000)),
-              reject,
+    await withReadyApi(
+      {
+        SHUTDOWN_TIMEOUT_MS: '8000',
+        SECRET_KEY,
+        DB_PASSWORD,
+      },
+      async (proc, port) => {
+        // A slow client: headers and half of the body now, the rest after SIGTERM.
+        const body = JSON.stringify({ slow: 'x'.repeat(2000) });
+        const response = new Promise<{ status: number; text: string; connection?: string }>(
+          (resolve, reject) => {
+            const req = httpRequest(
+              {
+                host: '127.0.0.1',
+                port,
+                method: 'POST',
+                path: '/process_message',
+                agent: false,
+                headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+              },
+              (res) => {
+                let text = '';
+                res.on('data', (d: Buffer) => (text += d.toString()));
+                res.on('end', () =>
+                  resolve({ status: res.statusCode ?? 0, text, connection: res.headers.connection }),
+                );
+              },
             );
-          }, 200);
-        },
-      );
-      const res = await response;
-      expect(res.status).toBe(200);
-      // In flight when SIGTERM came, its answer had not started: it tells the client to reconnect.
-      expect(res.connection).toBe('close');
-      expect(JSON.parse(res.text)).toMatchObject({ status: 'success', data: body });
-      expect(await proc.exit).toBe(0);
-      const logs = proc.output();
-      expect(logs).toContain('shutting down');
-      expect(logs).toContain('"message":"stopped"');
-      expect(logs).not.toContain(SECRET_KEY);
-      expect(logs).not.toContain(DB_PASSWORD);
-    } finally {
-      proc.child.kill('SIGKILL');
-    }
+            req.on('error', reject);
+            req.write(body.slice(0, 1000));
+            setTimeout(() => {
+              proc.child.kill('SIGTERM');
+              void waitFor(() => refusesConnections(port), 'listener closed', 400).then(
+                () => req.end(body.slice(1000)),
+                reject,
+              );
+            }, 200);
+          },
+        );
+        const res = await response;
+        expect(res.status).toBe(200);
+        // In flight when SIGTERM came, its answer had not started: it tells the client to reconnect.
+        expect(res.connection).toBe('close');
+        expect(JSON.parse(res.text)).toMatchObject({ status: 'success', data: body });
+        expect(await proc.exit).toBe(0);
+        const logs = proc.output();
+        expect(logs).toContain('shutting down');
+        expect(logs).toContain('"message":"stopped"');
+        expect(logs).not.toContain(SECRET_KEY);
+        expect(logs).not.toContain(DB_PASSWORD);
+      },
+    );
   });
 
   test('when a request never finishes, then the shutdown timeout forces the exit with code 1', async () => {
-    const port = await freePort();
-    const proc = run('server', {
-      ...backends.env,
-      REDIS_URL: redis.url,
-      PORT: String(port),
-      SHUTDOWN_TIMEOUT_MS: '3000',
-      SHUTDOWN_DRAIN_DELAY_MS: '500',
-    });
-    try {
-      await waitFor(async () => (await httpStatus(port, '/readyz')) === 200, 'api ready', 400);
-      // Headers and a part of the body, the rest never comes.
-      const stuck = httpRequest({
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/process_message',
-        agent: false,
-        headers: { 'Content-Type': 'application/json', 'Content-Length': 100 },
-      });
-      stuck.on('error', () => undefined);
-      stuck.write('{"never":"');
-      await new Promise((r) => setTimeout(r, 200));
-      const signalled = Date.now();
-      proc.child.kill('SIGTERM');
-      expect(await proc.exit).toBe(1);
-      const elapsed = Date.now() - signalled;
-      expect(elapsed).toBeGreaterThanOrEqual(2400);
-      expect(elapsed).toBeLessThan(3000);
-      expect(proc.output()).toContain('drain timed out');
-      stuck.destroy();
-    } finally {
-      proc.child.kill('SIGKILL');
-    }
+    await withReadyApi(
+      {
+        SHUTDOWN_TIMEOUT_MS: '3000',
+        SHUTDOWN_DRAIN_DELAY_MS: '500',
+      },
+      async (proc, port) => {
+        // Headers and a part of the body, the rest never comes.
+        const stuck = httpRequest({
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/process_message',
+          agent: false,
+          headers: { 'Content-Type': 'application/json', 'Content-Length': 100 },
+        });
+        stuck.on('error', () => undefined);
+        stuck.write('{"never":"');
+        await new Promise((r) => setTimeout(r, 200));
+        const signalled = Date.now();
+        proc.child.kill('SIGTERM');
+        expect(await proc.exit).toBe(1);
+        const elapsed = Date.now() - signalled;
+        expect(elapsed).toBeGreaterThanOrEqual(2400);
+        expect(elapsed).toBeLessThan(3000);
+        expect(proc.output()).toContain('drain timed out');
+        stuck.destroy();
+      },
+    );
   });
 
   test('when SIGINT arrives, then readiness is 503 at once, answers say Connection: close for the default drain delay, and the exit is 0', async () => {
-    const port = await freePort();
     // No SHUTDOWN_DRAIN_DELAY_MS: min(5000, 4000 / 4) = 1000 ms.
-    const proc = run('server', {
-      ...backends.env,
-      REDIS_URL: redis.url,
-      PORT: String(port),
-      SHUTDOWN_TIMEOUT_MS: '4000',
-    });
-    try {
-      await waitFor(async () => (await httpStatus(port, '/readyz')) === 200, 'api ready', 400);
-      const signalled = Date.now();
-      proc.child.kill('SIGINT');
-      await waitFor(async () => (await httpStatus(port, '/readyz')) === 503, 'readiness 503', 40);
-      const during = await fetch(`http://127.0.0.1:${port}/healthz`);
-      expect(during.status).toBe(200);
-      expect(during.headers.get('connection')).toBe('close');
-      expect(await proc.exit).toBe(0);
-      expect(Date.now() - signalled).toBeGreaterThanOrEqual(1000);
-      expect(proc.output()).toMatch(/"signal":"SIGINT","drainDelayMs":1000/);
-    } finally {
-      proc.child.kill('SIGKILL');
-    }
+    await withReadyApi(
+      {
+        SHUTDOWN_TIMEOUT_MS: '4000',
+      },
+      async (proc, port) => {
+        const signalled = Date.now();
+        proc.child.kill('SIGINT');
+        await waitFor(async () => (await httpStatus(port, '/readyz')) === 503, 'readiness 503', 40);
+        const during = await fetch(`http://127.0.0.1:${port}/healthz`);
+        expect(during.status).toBe(200);
+        expect(during.headers.get('connection')).toBe('close');
+        expect(await proc.exit).toBe(0);
+        expect(Date.now() - signalled).toBeGreaterThanOrEqual(1000);
+        expect(proc.output()).toMatch(/"signal":"SIGINT","drainDelayMs":1000/);
+      },
+    );
   });
 
   test('when a second signal arrives during the drain, then the api exits 1 at once', async () => {
-    const port = await freePort();
-    const proc = run('server', {
-      ...backends.env,
-      REDIS_URL: redis.url,
-      PORT: String(port),
-      SHUTDOWN_TIMEOUT_MS: '8000',
-    });
-    try {
-      await waitFor(async () => (await httpStatus(port, '/readyz')) === 200, 'api ready', 400);
-      const signalled = Date.now();
-      proc.child.kill('SIGTERM');
-      await waitFor(async () => (await httpStatus(port, '/readyz')) === 503, 'readiness 503', 40);
-      proc.child.kill('SIGTERM');
-      expect(await proc.exit).toBe(1);
-      expect(Date.now() - signalled).toBeLessThan(2000); // the drain delay is 2000 ms
-      expect(proc.output()).toContain('second signal during shutdown');
-    } finally {
-      proc.child.kill('SIGKILL');
-    }
+    await withReadyApi(
+      {
+        SHUTDOWN_TIMEOUT_MS: '8000',
+      },
+      async (proc, port) => {
+        const signalled = Date.now();
+        proc.child.kill('SIGTERM');
+        await waitFor(async () => (await httpStatus(port, '/readyz')) === 503, 'readiness 503', 40);
+        proc.child.kill('SIGTERM');
+        expect(await proc.exit).toBe(1);
+        expect(Date.now() - signalled).toBeLessThan(2000); // the drain delay is 2000 ms
+        expect(proc.output()).toContain('second signal during shutdown');
+      },
+    );
   });
 
   test('when the worker gets SIGTERM, then it stops polling, finishes, and exits 0 after storing what it received', async () => {

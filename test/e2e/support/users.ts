@@ -2,15 +2,10 @@
  * Users as a client of the API sees them: multipart forms for POST /user, the paged listing,
  * and the ids this run created (deleted again after the tests).
  */
+import type { User } from '../../../service/src/components/users/domain/users';
 import { call, expectJson, type Reply, unique, UUID } from './http';
 
-export interface User {
-  readonly id: string;
-  readonly name: string;
-  readonly email: string;
-  readonly avatar_url: string;
-  readonly created_at: string;
-}
+export type { User };
 
 export interface FilePart {
   readonly field?: string; // default `avatar`
