@@ -43,10 +43,12 @@ export interface ComponentSupport {
 }
 
 /**
- * The oldest release of each component that runs on a Kubernetes minor: Karpenter's compatibility
- * matrix (karpenter.sh, Upgrading → Compatibility), the releases of the AWS Load Balancer Controller,
- * external-dns and metrics-server whose charts and API clients cover that minor. A stage that pins an
- * older release for its `cluster.kubernetesVersion` stops at synth.
+ * The oldest release of each component accepted on a Kubernetes minor. Karpenter's rows follow its
+ * compatibility matrix (karpenter.sh, Upgrading → Compatibility; the 1.36 row is its next release
+ * line, to be confirmed when that minor is adopted); the AWS Load Balancer Controller, external-dns
+ * and metrics-server rows are this project's floors, releases whose API clients are recent enough
+ * for that minor, not an upstream matrix. A stage that pins an older release for its
+ * `cluster.kubernetesVersion` stops at synth.
  */
 export const COMPONENT_SUPPORT: readonly ComponentSupport[] = [
   {
