@@ -115,26 +115,27 @@ describe('bin/app.ts', () => {
   });
   afterEach(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
-  /** Runs the app as `cdk synth` would (cdk.json and -c context through CDK_CONTEXT_JSON), without the CLI. */
+  /**
+   * Runs the app as `cdk synth` would, without the CLI: cdk.json's `app` command (its `node` is this
+   * Node), with cdk.json's context and the -c keys through CDK_CONTEXT_JSON.
+   */
   function runApp(
     context: Record<string, string>,
     env: Record<string, string> = { CDK_VALIDATION: 'false' },
   ) {
-    const result = spawnSync(
-      process.execPath,
-      [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'bin/app.ts'],
-      {
-        cwd: ROOT,
-        encoding: 'utf8',
-        env: {
-          ...process.env,
-          CDK_OUTDIR: outdir,
-          CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJson.context, ...context }),
-          CI: '',
-          ...env,
-        },
+    const [node, ...args] = cdkJson.app.split(' ');
+    expect(node).toBe('node');
+    const result = spawnSync(process.execPath, args, {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        CDK_OUTDIR: outdir,
+        CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJson.context, ...context }),
+        CI: '',
+        ...env,
       },
-    );
+    });
     const manifestFile = path.join(outdir, 'manifest.json');
     const stacks = fs.existsSync(manifestFile)
       ? Object.values(
