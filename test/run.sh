@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# npm test — every test of the project, from a fresh clone, in three lanes that run side by side:
+# npm test — every test of the project, from a fresh clone, in four lanes that run side by side:
 #   install     what is missing (npm ci, the Python venv, Helm/kubeconform/actionlint/promtool via local/tools);
 #   then, at the same time:
-#   static      (niced: the tests that measure time get the CPU first) type-check, lint, the jest projects
-#               that need no running service (infra, helm, harness), one synth of every stage
-#               (local/synth.sh) and every local/checks/*.sh that reads files only (cfn-lint and
-#               checkov over that one synth, helm lint + kubeconform, actionlint, shellcheck, ...);
+#   static      (niced: the tests that measure time get the CPU first) type-check, lint and the jest
+#               projects that need no running service (infra, helm, harness);
+#   checks      (niced too) one synth of every stage (local/synth.sh) and every local/checks/*.sh that
+#               reads files only (cfn-lint and checkov over that one synth, helm lint + kubeconform,
+#               actionlint, shellcheck, ...);
 #   cluster     the Kubernetes of `npm run local:k8s` started and the image built (no deploy yet);
 #   service     the local environment of `npm run local` (emulator, Redis, cdklocal deploy, api +
 #               worker); then the jest service project (its own processes and backends) beside the
@@ -87,6 +88,9 @@ static_lane() {
   run_phase typecheck npx tsc --noEmit -p tsconfig.json
   run_phase lint npm run --silent lint
   [ "$#" -gt 0 ] || jest_phase "jest infra, helm, harness" static --selectProjects infra helm harness
+}
+
+checks_lane() {
   run_phase "synth (every stage, once)" bash local/synth.sh
   local check
   for check in local/checks/*.sh; do
@@ -133,12 +137,13 @@ service_lane() {
 
 set -m
 ( renice -n 10 -p "$BASHPID" >/dev/null; static_lane "$@" ) & static=$!
-lanes+=("$static")
+( renice -n 10 -p "$BASHPID" >/dev/null; checks_lane ) & checks=$!
+lanes+=("$static" "$checks")
 cluster=""
 if [ "$K8S_LANE" = 1 ]; then ( cluster_lane ) & cluster=$!; lanes+=("$cluster"); fi
 set +m
 service_lane "$@"
-wait "$static"
+wait "$static" "$checks"
 [ -z "$cluster" ] || wait "$cluster" 2>/dev/null
 
 echo
