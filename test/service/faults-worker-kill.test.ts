@@ -10,10 +10,12 @@ import { useServiceFixture } from './helpers/service-procs';
  * ends up in the messages table exactly once — one row per SQS MessageId, no row for anything not
  * accepted, its content the body that was sent, and a row that existed at the kill is not written
  * again by a redelivery (its received_at is unchanged) — and each is served by GET /messages/<id>.
- * A message the killed worker had received but not deleted reappears only after the visibility
- * timeout the worker sets on receive (30 s, as on the deployed queue): the test waits (at most 45 s)
- * until the queue is empty, so that those redeliveries are part of what is checked.
+ * A message the killed worker had received but not deleted reappears only after the queue's
+ * visibility timeout (the worker uses the queue's own): the test's queue has 5 s instead of the
+ * deployed 30 s, and the test waits (at most 45 s) until the queue is empty, so that those
+ * redeliveries are part of what is checked.
  */
+const VISIBILITY_TIMEOUT_SECONDS = 5;
 const CONNECTIONS = 4;
 const LOAD_BEFORE_KILL_MS = 2000;
 const LOAD_AFTER_KILL_MS = 1000;
@@ -40,7 +42,7 @@ async function scanAll(backends: Backends): Promise<Row[]> {
 }
 
 describe('fault: the worker killed with SIGKILL mid-stream', () => {
-  const fx = useServiceFixture('fkill');
+  const fx = useServiceFixture('fkill', { visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS });
 
   test('when the worker is SIGKILLed under POST /process_message load and restarted, then every accepted message is stored exactly once', async () => {
     const { backends } = fx;

@@ -52,7 +52,7 @@ export async function listKeys(aws: AwsClients, bucket: string, prefix = ''): Pr
 /** Uniquely named tables (the agreed key schema), bucket and queue with a DLQ, for one test file. */
 export async function createBackends(
   prefix: string,
-  options: { maxReceiveCount?: number } = {},
+  options: { maxReceiveCount?: number; visibilityTimeoutSeconds?: number } = {},
 ): Promise<Backends> {
   const aws = createAwsClients({ region: REGION, endpoint: ENDPOINT });
   const usersTable = uniqueName(`${prefix}-users`);
@@ -70,7 +70,8 @@ export async function createBackends(
     new CreateQueueCommand({
       QueueName: uniqueName(`${prefix}-queue`),
       Attributes: {
-        VisibilityTimeout: '30',
+        // SQS's default, and the deployed queue's, is 30 s.
+        VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 30),
         RedrivePolicy: JSON.stringify({
           deadLetterTargetArn: dlqArn,
           maxReceiveCount: options.maxReceiveCount ?? 5,

@@ -49,7 +49,10 @@ export interface ServiceFixture {
 }
 
 /** Registers beforeAll/afterAll for a describe block: backends named `<prefix>-…`, a private redis-server. */
-export function useServiceFixture(prefix: string): ServiceFixture {
+export function useServiceFixture(
+  prefix: string,
+  backendOptions?: Parameters<typeof createBackends>[1],
+): ServiceFixture {
   let backends: Backends | undefined;
   let redis: RedisServer | undefined;
   const procs: ServiceProc[] = [];
@@ -58,7 +61,7 @@ export function useServiceFixture(prefix: string): ServiceFixture {
     return value;
   };
   beforeAll(async () => {
-    backends = await createBackends(prefix);
+    backends = await createBackends(prefix, backendOptions);
     redis = await RedisServer.start();
   });
   afterAll(async () => {

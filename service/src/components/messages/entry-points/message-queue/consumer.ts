@@ -14,8 +14,6 @@ export interface ConsumerSettings {
   readonly batchSize?: number;
   /** How long stop() waits for the poll in progress and the messages in hand, ms (default 9000). */
   readonly drainTimeoutMs?: number;
-  /** Visibility timeout of received messages, seconds (default 30). */
-  readonly visibilityTimeout?: number;
   /**
    * Seconds before a message whose write failed becomes visible again, from its receive count
    * (default: 2^count capped at 60, so a short outage is retried soon, a poison message ends in
@@ -38,7 +36,8 @@ export function createMessageConsumer(settings: ConsumerSettings): Consumer {
     sqs: settings.sqs,
     batchSize: settings.batchSize ?? 10,
     waitTimeSeconds: settings.waitTimeSeconds ?? 20,
-    visibilityTimeout: settings.visibilityTimeout ?? 30,
+    // No VisibilityTimeout on receive: the queue's own applies (the data stack sets it), so a message
+    // the worker received and never deleted returns after the time the queue says.
     messageSystemAttributeNames: ['ApproximateReceiveCount'],
     // The trace context the api attached (libraries/tracing); absent when it does not trace.
     messageAttributeNames: [...TRACE_CONTEXT_FIELDS],
