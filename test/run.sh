@@ -2,11 +2,11 @@
 # npm test — every test of the project, from a fresh clone, in four lanes that run side by side:
 #   install     what is missing (npm ci, the Python venv, Helm/kubeconform/actionlint/promtool via local/tools);
 #   then, at the same time:
-#   static      (niced: the tests that measure time get the CPU first) type-check and the jest
+#   static      (niced: the tests that measure time get the CPU first) type-check, lint and the jest
 #               projects that need no running service (infra, helm, harness);
-#   checks      (niced too) one synth of every stage (local/synth.sh), lint, and every
-#               local/checks/*.sh that reads files only (cfn-lint and checkov over that one synth,
-#               helm lint + kubeconform, actionlint, shellcheck, ...);
+#   checks      (niced too) one synth of every stage (local/synth.sh) and every local/checks/*.sh that
+#               reads files only (cfn-lint and checkov over that one synth, helm lint + kubeconform,
+#               actionlint, shellcheck, ...);
 #   cluster     the Kubernetes of `npm run local:k8s` started and the image built (no deploy yet);
 #   service     the local environment of `npm run local` (emulator, Redis, cdklocal deploy, api +
 #               worker); then the jest service project (its own processes and backends) beside the
@@ -86,12 +86,12 @@ run_phase install install_tools || die "install failed: $(tail -n 5 "$PHASE_LOGS
 
 static_lane() {
   run_phase typecheck npx tsc --noEmit -p tsconfig.json
+  run_phase lint npm run --silent lint
   [ "$#" -gt 0 ] || jest_phase "jest infra, helm, harness" static --selectProjects infra helm harness
 }
 
 checks_lane() {
   run_phase "synth (every stage, once)" bash local/synth.sh
-  run_phase lint npm run --silent lint
   local check
   for check in local/checks/*.sh; do
     needs_service "$check" || run_phase "check $(basename "$check" .sh)" bash "$check"
