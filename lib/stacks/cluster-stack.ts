@@ -179,6 +179,7 @@ export class ClusterStack extends StageStack {
         const collector = new TracingCollector(this, 'TracingCollector', {
           cluster: this.cluster,
           chartVersion: settings.otelCollectorChartVersion,
+          namespace: this.monitoring.namespace,
           identityType,
         });
         collector.node.addDependency(this.monitoring);

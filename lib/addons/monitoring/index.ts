@@ -47,11 +47,14 @@ export class Monitoring extends Construct {
   readonly chart: eks.HelmChart;
   readonly workspace?: aps.CfnWorkspace;
   readonly prometheusRole?: iam.IRole;
+  /** The namespace created here, for the releases that run beside it (the trace collector). */
+  readonly namespace: string;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
     const options = addonOptions(DEFAULTS, props);
     const { cluster, namespace } = options;
+    this.namespace = namespace;
 
     const ns = new eks.KubernetesManifest(this, 'Namespace', {
       cluster,

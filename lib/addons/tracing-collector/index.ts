@@ -8,7 +8,6 @@ import { HelmAddonProps, addonOptions, addonRelease, helmAddonValues } from '../
 
 export const DEFAULTS = {
   repository: 'https://open-telemetry.github.io/opentelemetry-helm-charts',
-  namespace: 'monitoring',
   release: 'otel-collector',
   serviceAccountName: 'otel-collector',
   /** The contrib distribution: it carries the AWS X-Ray exporter. */
@@ -23,8 +22,8 @@ export const DEFAULTS = {
 export interface TracingCollectorProps extends HelmAddonProps {
   /** opentelemetry-collector chart version. */
   readonly chartVersion: string;
-  /** @default DEFAULTS.namespace (monitoring); the namespace must exist (it is created by Monitoring). */
-  readonly namespace?: string;
+  /** An existing namespace: the one Monitoring creates (`Monitoring.namespace`). */
+  readonly namespace: string;
   /** @default eks.IdentityType.IRSA */
   readonly identityType?: eks.IdentityType;
 }
